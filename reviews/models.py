@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from tools.models import PublicationState
+from tools.verdicts import Verdict
+
+
+class PersonaQuerySet(models.QuerySet):
+    def active(self) -> PersonaQuerySet:
+        return self.filter(is_active=True)
+
+
+class Persona(models.Model):
+    """A critic on the panel: each judges every tool through one lens."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=60)
+    lens = models.CharField(max_length=240, help_text="What this critic judges.")
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField("active", default=True)
+
+    objects = PersonaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.is_active:
+            others = Persona.objects.active().exclude(pk=self.pk).count()
+            if others >= settings.SHIPORSKIP_MAX_PANEL:
+                raise ValidationError(
+                    f"The panel has at most {settings.SHIPORSKIP_MAX_PANEL} active critics; "
+                    "deactivate one first."
+                )
+
+
+class ReviewQuerySet(models.QuerySet):
+    def published(self) -> ReviewQuerySet:
+        return self.filter(status=PublicationState.PUBLISHED)
+
+    def for_panel(self) -> ReviewQuerySet:
+        """Published reviews in panel order, with their persona, ready to display."""
+        return (
+            self.published().select_related("persona").order_by("persona__order", "persona__name")
+        )
+
+
+class Review(models.Model):
+    tool = models.ForeignKey("tools.Tool", on_delete=models.CASCADE, related_name="reviews")
+    persona = models.ForeignKey(Persona, on_delete=models.PROTECT, related_name="reviews")
+    score = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="0 to 100",
+    )
+    verdict = models.CharField(max_length=4, choices=Verdict.choices)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=PublicationState.choices, default=PublicationState.PUBLISHED
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["persona__order", "persona__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tool", "persona"], name="one_review_per_persona"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=100), name="review_score_0_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(verdict__in=Verdict.values), name="review_verdict_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.persona} on {self.tool}"

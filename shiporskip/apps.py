@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ShiporskipConfig(AppConfig):
+    name = "shiporskip"
+    verbose_name = "ShipOrSkip"

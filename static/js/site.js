@@ -1,0 +1,18 @@
+// Progressive enhancements only: every page works without this file.
+// Copy buttons: <button data-copy-target="#id">Copy</button> copies that element's text.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy-target]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copyTarget);
+  if (!source) return;
+  const text = "value" in source ? source.value : source.textContent;
+  const label = button.textContent;
+  try {
+    await navigator.clipboard.writeText(text.trim());
+    button.textContent = "Copied";
+  } catch {
+    if ("select" in source) source.select();
+    button.textContent = "Press Ctrl+C to copy";
+  }
+  setTimeout(() => { button.textContent = label; }, 2000);
+});

@@ -1,0 +1,81 @@
+import fcntl
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import PersonaFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static():
+    """Pages use the manifest storage, so the manifest must exist; one worker builds it."""
+    with open(ROOT / ".collectstatic.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def panel(db):
+    """The four core critics plus three more: a full panel of seven."""
+    names = ["Builder", "Skeptic", "Futurist", "Founder", "Security Lead", "Researcher", "Operator"]
+    return [
+        PersonaFactory(name=name, slug=name.lower().replace(" ", "-"), order=index)
+        for index, name in enumerate(names)
+    ]
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        username="edna", password="correct horse battery", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="editors"))
+    return user
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if not path:
+        pytest.fail(
+            "Debian's Chromium is required for browser tests: apt-get install -y chromium "
+            "(make test installs it when run as root)."
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path(),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,0 +1,130 @@
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tests.factories import ReviewFactory, ToolFactory, VoteFactory, cast_votes, review_tool
+from tools.models import PublicationState, Tool
+from tools.verdicts import PanelVerdict
+
+pytestmark = pytest.mark.django_db
+
+
+def stats(tool):
+    return Tool.objects.with_stats().get(pk=tool.pk)
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "expected", "line"),
+    [
+        ("ssss", PanelVerdict.SHIP, "SHIP · 4 ships · 0 skips"),
+        ("sskkk", PanelVerdict.SKIP, "SKIP · 2 ships · 3 skips"),
+        ("sskk", PanelVerdict.SPLIT, "SPLIT · 2 ships · 2 skips"),
+        ("sks", PanelVerdict.SHIP, "SHIP · 2 ships · 1 skip"),
+        ("sk", PanelVerdict.PENDING, "PENDING · 2 of 3 reviews in"),
+        ("", PanelVerdict.PENDING, "PENDING · 0 of 3 reviews in"),
+    ],
+)
+def test_panel_verdict_rule(panel, verdicts, expected, line):
+    tool = ToolFactory()
+    review_tool(tool, panel, verdicts)
+    summary = stats(tool).panel
+    assert summary.verdict == expected
+    assert summary.line == line
+
+
+def test_panel_figures(panel):
+    tool = ToolFactory()
+    for persona, score, verdict in zip(
+        panel, [90, 70, 40, 61], ["ship", "ship", "skip", "ship"], strict=False
+    ):
+        ReviewFactory(tool=tool, persona=persona, score=score, verdict=verdict)
+    summary = stats(tool).panel
+    assert (summary.ships, summary.skips) == (3, 1)
+    assert summary.ship_percent == 75
+    assert summary.average == 65
+
+
+def test_minimum_reviews_is_a_setting(panel, settings):
+    settings.SHIPORSKIP_MIN_PANEL_REVIEWS = 5
+    tool = ToolFactory()
+    review_tool(tool, panel, "ssss")
+    assert stats(tool).panel.verdict == PanelVerdict.PENDING
+
+
+def test_draft_reviews_do_not_count(panel):
+    tool = ToolFactory()
+    review_tool(tool, panel, "sss")
+    ReviewFactory(tool=tool, persona=panel[3], verdict="skip", status=PublicationState.DRAFT)
+    ReviewFactory(tool=tool, persona=panel[4], verdict="skip", status=PublicationState.DRAFT)
+    summary = stats(tool).panel
+    assert (summary.ships, summary.skips) == (3, 0)
+
+
+def test_verdict_filter_matches_summary(panel):
+    shipped, skipped, split = ToolFactory(), ToolFactory(), ToolFactory()
+    review_tool(shipped, panel, "sss")
+    review_tool(skipped, panel, "kkk")
+    review_tool(split, panel, "sskk")
+    assert list(Tool.objects.verdict(PanelVerdict.SHIP)) == [shipped]
+    assert list(Tool.objects.verdict(PanelVerdict.SKIP)) == [skipped]
+    assert list(Tool.objects.verdict(PanelVerdict.SPLIT)) == [split]
+
+
+@pytest.mark.parametrize(
+    ("ships", "skips", "shown", "line"),
+    [
+        (0, 0, False, "No community votes yet"),
+        (1, 0, False, "1 vote so far"),
+        (6, 3, False, "9 votes so far"),
+        (7, 3, True, "70% ship · 10 votes"),
+        (1, 2, False, "3 votes so far"),
+    ],
+)
+def test_community_threshold(ships, skips, shown, line):
+    tool = ToolFactory()
+    cast_votes(tool, ships=ships, skips=skips)
+    community = stats(tool).community
+    assert community.is_shown is shown
+    assert community.line == line
+    assert (community.ship_percent is not None) is shown
+
+
+def test_discarded_votes_stop_counting():
+    tool = ToolFactory()
+    cast_votes(tool, ships=12)
+    VoteFactory(tool=tool, choice="skip", discarded_at=timezone.now())
+    assert stats(tool).community.votes == 12
+
+
+def test_published_excludes_drafts_and_scheduled():
+    live = ToolFactory()
+    ToolFactory(draft=True)
+    ToolFactory(published_at=timezone.now() + timezone.timedelta(days=2))
+    assert list(Tool.objects.published()) == [live]
+
+
+class TestDatabaseConstraints:
+    def test_score_above_100_is_rejected_by_the_database(self, panel):
+        tool = ToolFactory()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ReviewFactory(tool=tool, persona=panel[0], score=101)
+
+    def test_duplicate_review_is_rejected_by_the_database(self, panel):
+        tool = ToolFactory()
+        ReviewFactory(tool=tool, persona=panel[0])
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ReviewFactory(tool=tool, persona=panel[0])
+
+    def test_one_vote_per_voter_per_tool(self):
+        tool = ToolFactory()
+        VoteFactory(tool=tool, voter="same")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            VoteFactory(tool=tool, voter="same", choice="skip")
+
+    def test_published_tool_needs_a_date(self):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ToolFactory(published_at=None)
+
+    def test_vote_choice_is_checked(self):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            VoteFactory(choice="nah")

@@ -1,0 +1,12 @@
+from django.core.management.base import BaseCommand
+
+from tools.demo import load_demo_data
+
+
+class Command(BaseCommand):
+    help = "Load the demo tools, personas, reviews and community votes (idempotent)."
+
+    def handle(self, *args, **options):
+        report, votes_added = load_demo_data()
+        self.stdout.write(report.summary())
+        self.stdout.write(f"Demo community votes added: {votes_added}.")

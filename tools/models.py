@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Avg, Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from tools.verdicts import (
+    CommunitySummary,
+    PanelSummary,
+    PanelVerdict,
+    Verdict,
+    panel_verdict_expression,
+)
+
+
+class PublicationState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class Category(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntryPrice(models.TextChoices):
+    FREE = "free", "Free"
+    FREEMIUM = "freemium", "Freemium"
+    PAID = "paid", "Paid"
+    OPEN_WEIGHT = "open_weight", "Open-weight"
+
+
+def _count_of(model_path: str, *, relation: str, **filters) -> Coalesce:
+    """Correlated COUNT subquery: stays one row per tool however many rows are counted."""
+    from django.apps import apps
+
+    model = apps.get_model(model_path)
+    rows = (
+        model._default_manager.filter(**{relation: OuterRef("pk")}, **filters)
+        .order_by()
+        .values(relation)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+class ToolQuerySet(models.QuerySet):
+    def published(self) -> ToolQuerySet:
+        return self.filter(status=PublicationState.PUBLISHED, published_at__lte=timezone.now())
+
+    def with_panel_stats(self) -> ToolQuerySet:
+        """Annotate panel ships, skips, average score and verdict from published reviews."""
+        from reviews.models import Review
+
+        published_reviews = {"status": PublicationState.PUBLISHED}
+        average = (
+            Review.objects.filter(tool=OuterRef("pk"), **published_reviews)
+            .order_by()
+            .values("tool")
+            .annotate(avg=Avg("score"))
+            .values("avg")
+        )
+        return self.annotate(
+            panel_ships=_count_of(
+                "reviews.Review", relation="tool", verdict=Verdict.SHIP, **published_reviews
+            ),
+            panel_skips=_count_of(
+                "reviews.Review", relation="tool", verdict=Verdict.SKIP, **published_reviews
+            ),
+            panel_average_score=Subquery(average, output_field=models.FloatField()),
+        ).annotate(panel_verdict=panel_verdict_expression())
+
+    def with_community_stats(self) -> ToolQuerySet:
+        """Annotate community ships and skips; discarded votes never count."""
+        counted = {"discarded_at__isnull": True}
+        return self.annotate(
+            community_ships=_count_of(
+                "votes.Vote", relation="tool", choice=Verdict.SHIP, **counted
+            ),
+            community_skips=_count_of(
+                "votes.Vote", relation="tool", choice=Verdict.SKIP, **counted
+            ),
+        )
+
+    def with_stats(self) -> ToolQuerySet:
+        return self.select_related("category").with_panel_stats().with_community_stats()
+
+    def verdict(self, verdict: PanelVerdict) -> ToolQuerySet:
+        return self.with_panel_stats().filter(panel_verdict=verdict)
+
+    def latest_first(self) -> ToolQuerySet:
+        return self.order_by("-published_at", "name")
+
+
+class Tool(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=120)
+    tagline = models.CharField(max_length=200)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="tools")
+    entry_price = models.CharField(max_length=20, choices=EntryPrice.choices)
+    pricing = models.CharField("pricing read", max_length=300, blank=True)
+    best_for = models.CharField(max_length=200, blank=True)
+    description = models.TextField("the panel's take", blank=True)
+    website = models.URLField(blank=True)
+    vendor = models.CharField(max_length=120, blank=True)
+    status = models.CharField(
+        max_length=10, choices=PublicationState.choices, default=PublicationState.DRAFT
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ToolQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["status", "-published_at"], name="tool_published_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="tool_published_has_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tools:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PublicationState.PUBLISHED
+
+    def publish(self) -> None:
+        self.status = PublicationState.PUBLISHED
+        self.published_at = self.published_at or timezone.now()
+
+    def unpublish(self) -> None:
+        self.status = PublicationState.DRAFT
+
+    @property
+    def panel(self) -> PanelSummary:
+        """Needs ``with_panel_stats()``; reading it unannotated is a bug, not a query."""
+        return PanelSummary(
+            verdict=self.panel_verdict,
+            ships=self.panel_ships,
+            skips=self.panel_skips,
+            average_score=self.panel_average_score,
+        )
+
+    @property
+    def community(self) -> CommunitySummary:
+        """Needs ``with_community_stats()``."""
+        return CommunitySummary(ships=self.community_ships, skips=self.community_skips)

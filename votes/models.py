@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from tools.verdicts import Verdict
+
+
+class VoteQuerySet(models.QuerySet):
+    def counted(self) -> VoteQuerySet:
+        return self.filter(discarded_at__isnull=True)
+
+    def discarded(self) -> VoteQuerySet:
+        return self.filter(discarded_at__isnull=False)
+
+
+class Vote(models.Model):
+    """One visitor's community vote on one tool.
+
+    ``voter`` is the id from the visitor's signed cookie; ``fingerprint`` is a keyed hash
+    of network and client (never the raw IP) used to spot one client minting many voters.
+    Discarded votes are kept for audit but stop counting.
+    """
+
+    tool = models.ForeignKey("tools.Tool", on_delete=models.CASCADE, related_name="votes")
+    voter = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    choice = models.CharField(max_length=4, choices=Verdict.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    discarded_at = models.DateTimeField(null=True, blank=True)
+    discard_reason = models.CharField(max_length=200, blank=True)
+
+    objects = VoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tool", "voter"], name="one_vote_per_voter"),
+            models.CheckConstraint(
+                condition=Q(choice__in=Verdict.values), name="vote_choice_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tool", "choice"],
+                condition=Q(discarded_at__isnull=True),
+                name="vote_counted_idx",
+            ),
+            models.Index(fields=["created_at"], name="vote_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.choice} on {self.tool_id} by {self.voter[:8]}"
