@@ -1,0 +1,174 @@
+"""ShipOrSkip benchmark: our endpoints against a static file, side by side, in one run.
+
+Starts gunicorn (the production config) on the database in DATABASE_URL with the demo data
+loaded, then drives each endpoint with wrk for the same duration and connection count. The
+baseline is a static file served by the same gunicorn + whitenoise stack, measured in the
+same run, so the ratios hold across machines even when absolute numbers do not.
+
+    python bench/run.py [--duration 10] [--connections 16] [--only badge]
+
+Prints requests/s, p50 and p99 latency per endpoint and each endpoint's throughput as a
+ratio of the baseline. This is a benchmark, not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.server import free_port  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    path: str
+    method: str = "GET"
+    # Lua for wrk when a request needs more than a GET (a body, headers, rotating ids).
+    script: str = ""
+
+
+def static_baseline_path() -> str:
+    manifest = json.loads((ROOT / "staticfiles" / "staticfiles.json").read_text())
+    return "/static/" + manifest["paths"]["css/site.css"]
+
+
+def endpoints() -> list[Endpoint]:
+    """Everything we measure; the first entry is the baseline the others are compared to."""
+    return [
+        Endpoint("static file (baseline)", static_baseline_path()),
+        Endpoint("home page", "/"),
+        Endpoint("tool page", "/tools/mixtral-8x22b/"),
+        Endpoint("healthz", "/healthz"),
+    ]
+
+
+LATENCY_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format(
+    "JSON {\\"p50\\": %d, \\"p99\\": %d, \\"requests\\": %d, \\"errors\\": %d}\\n",
+    latency:percentile(50), latency:percentile(99), summary.requests,
+    summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.status + summary.errors.timeout))
+end
+"""
+
+
+@dataclass
+class Result:
+    endpoint: Endpoint
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def run_wrk(base_url: str, endpoint: Endpoint, *, duration: int, connections: int) -> Result:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(endpoint.script + "\n" + LATENCY_SCRIPT)
+    try:
+        output = subprocess.run(
+            [
+                "wrk",
+                f"-t{min(2, connections)}",
+                f"-c{connections}",
+                f"-d{duration}s",
+                "-s",
+                script.name,
+                base_url + endpoint.path,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    stats = json.loads(output.split("JSON ", 1)[1].splitlines()[0])
+    return Result(endpoint, rate, stats["p50"] / 1000, stats["p99"] / 1000, stats["errors"])
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_ACCESSLOG": "",
+        "SHIPORSKIP_ENV": os.environ.get("SHIPORSKIP_ENV", "development"),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "shiporskip/gunicorn.conf.py", "shiporskip.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_ready(base_url: str) -> None:
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start within 30 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
+    parser.add_argument("--only", default="", help="measure only endpoints whose name has this")
+    args = parser.parse_args()
+
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    server = start_server(port, args.workers)
+    try:
+        wait_ready(base_url)
+        chosen = endpoints()
+        baseline, others = chosen[0], chosen[1:]
+        if args.only:
+            others = [e for e in others if args.only in e.name]
+        results = [
+            run_wrk(base_url, e, duration=args.duration, connections=args.connections)
+            for e in [baseline, *others]
+        ]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    base_rate = results[0].requests_per_second
+    print(
+        f"\n{args.workers} gunicorn workers, {args.connections} connections, "
+        f"{args.duration}s per endpoint\n"
+    )
+    header = f"{'endpoint':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>7}"
+    print(header)
+    print("-" * len(header))
+    for result in results:
+        ratio = result.requests_per_second / base_rate if base_rate else 0
+        print(
+            f"{result.endpoint.name:34} {result.requests_per_second:9.0f} "
+            f"{result.p50_ms:8.1f} {result.p99_ms:8.1f} {result.errors:7d} {ratio:7.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
