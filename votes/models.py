@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Q
 
 from tools.verdicts import Verdict
+
+if TYPE_CHECKING:
+    from tools.models import Tool
 
 
 class VoteQuerySet(models.QuerySet):
@@ -12,6 +18,16 @@ class VoteQuerySet(models.QuerySet):
 
     def discarded(self) -> VoteQuerySet:
         return self.filter(discarded_at__isnull=False)
+
+    def choices_by_tool(self, *, voter: str | None, tools: Iterable[Tool]) -> dict[int, str]:
+        """The visitor's choice on each of ``tools``, by tool id, in one query (none without
+        a voter). Discarded votes are included: a voter sees the vote they cast whether or
+        not editors still count it."""
+        tool_ids = [tool.pk for tool in tools]
+        if not voter or not tool_ids:
+            return {}
+        rows = self.filter(voter=voter, tool_id__in=tool_ids).values_list("tool_id", "choice")
+        return dict(rows)
 
 
 class Vote(models.Model):
@@ -35,6 +51,7 @@ class Vote(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("discard_vote", "Can discard votes and count them again")]
         constraints = [
             models.UniqueConstraint(fields=["tool", "voter"], name="one_vote_per_voter"),
             models.CheckConstraint(
