@@ -48,12 +48,22 @@ def is_rate_limited(scope: str, key: str, *, limit: int, window: int) -> bool:
     return count > limit
 
 
+def wait_in_words(seconds: int) -> str:
+    """ "45 seconds", "about 6 minutes": how a person would say the wait."""
+    if seconds < 120:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    minutes = round(seconds / 60)
+    if minutes < 120:
+        return f"about {minutes} minutes"
+    return f"about {round(minutes / 60)} hours"
+
+
 def too_many_requests(request: HttpRequest, message: str, *, retry_after: int = 60) -> HttpResponse:
-    """A 429 page that says what happened and when to try again."""
+    """A 429 page that says what happened and when to try again (also in Retry-After)."""
     response = render(
         request,
         "429.html",
-        {"message": message, "retry_after": retry_after},
+        {"message": message, "retry_after": retry_after, "wait": wait_in_words(retry_after)},
         status=429,
     )
     response["Retry-After"] = str(retry_after)

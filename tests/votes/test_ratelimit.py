@@ -3,7 +3,12 @@ import re
 import pytest
 from django.test import Client, RequestFactory
 
-from shiporskip.ratelimit import is_rate_limited, seconds_until_reset, too_many_requests
+from shiporskip.ratelimit import (
+    is_rate_limited,
+    seconds_until_reset,
+    too_many_requests,
+    wait_in_words,
+)
 from tests.factories import ToolFactory
 from votes.models import Vote
 
@@ -29,6 +34,13 @@ def test_seconds_until_reset_counts_down_to_the_window_edge():
     assert seconds_until_reset(60, now=120.0) == 60
     assert seconds_until_reset(60, now=150.5) == 30
     assert seconds_until_reset(60, now=179.9) == 1
+
+
+def test_waits_are_said_the_way_people_say_them():
+    assert wait_in_words(1) == "1 second"
+    assert wait_in_words(42) == "42 seconds"
+    assert wait_in_words(347) == "about 6 minutes"
+    assert wait_in_words(86400) == "about 24 hours"
 
 
 @pytest.mark.django_db
