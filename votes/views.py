@@ -107,7 +107,7 @@ def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         return _refuse(
             request,
             tool,
-            "A lot of votes have come from your network in the last few minutes.",
+            "A lot of votes have come from your network recently.",
             status=429,
             voter=identity.voter_from_cookie(request),
             retry_after=seconds_until_reset(ip_window),

@@ -94,7 +94,7 @@ def test_rate_limited_htmx_vote_shows_the_message_in_the_box(settings):
     assert response.status_code == 429
     html = response.content.decode()
     assert 'id="vote-aider"' in html
-    assert "A lot of votes have come from your network" in html
+    assert "A lot of votes have come from your network recently." in html
     # The box still shows the vote that was counted.
     assert re.search(r'value="ship"[^>]*aria-pressed="true"', html)
     assert Vote.objects.get().choice == "ship"

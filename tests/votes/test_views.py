@@ -150,6 +150,14 @@ def test_unsafe_next_falls_back_to_the_tool_page(client, tool, next_url):
     assert response["Location"] == f"{tool.get_absolute_url()}#vote-aider"
 
 
+@pytest.mark.parametrize("next_url", ["/a\r\nSet-Cookie: x=1", "/\x00", "/ok?q=<script>"])
+def test_odd_local_next_is_never_a_500_or_a_header_injection(client, tool, next_url):
+    response = client.post(vote_url(tool), {"choice": "ship", "next": next_url})
+    assert response.status_code == 302
+    assert "\n" not in response["Location"]
+    assert "x" not in response.cookies
+
+
 def test_local_next_is_honoured(client, tool):
     response = client.post(vote_url(tool), {"choice": "ship", "next": "/compare/a-vs-b/?x=1"})
     assert response["Location"] == "/compare/a-vs-b/?x=1#vote-aider"
