@@ -98,3 +98,40 @@ def test_rate_limited_htmx_vote_shows_the_message_in_the_box(settings):
     # The box still shows the vote that was counted.
     assert re.search(r'value="ship"[^>]*aria-pressed="true"', html)
     assert Vote.objects.get().choice == "ship"
+
+
+@pytest.mark.django_db
+def test_per_ip_limit_uses_the_address_our_proxy_vouches_for(settings):
+    settings.VOTE_RATE_PER_IP = 1
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    tool = ToolFactory()
+
+    def vote_from(forwarded_for: str) -> int:
+        return (
+            Client()
+            .post(
+                f"/tools/{tool.slug}/vote/",
+                {"choice": "ship"},
+                headers={"X-Forwarded-For": forwarded_for},
+            )
+            .status_code
+        )
+
+    assert vote_from("198.51.100.1") == 302
+    assert vote_from("198.51.100.2") == 302
+    # A client cannot dodge its limit by claiming another address in front of ours.
+    assert vote_from("203.0.113.9, 198.51.100.1") == 429
+
+
+@pytest.mark.django_db
+def test_forwarded_for_is_ignored_without_trusted_proxies(settings):
+    settings.VOTE_RATE_PER_IP = 1
+    settings.TRUSTED_PROXIES = []
+    tool = ToolFactory()
+    statuses = [
+        Client()
+        .post(f"/tools/{tool.slug}/vote/", {"choice": "ship"}, headers={"X-Forwarded-For": address})
+        .status_code
+        for address in ["198.51.100.1", "198.51.100.2"]
+    ]
+    assert statuses == [302, 429]
