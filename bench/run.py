@@ -50,7 +50,39 @@ def endpoints() -> list[Endpoint]:
         Endpoint("home page", "/"),
         Endpoint("tool page", "/tools/mixtral-8x22b/"),
         Endpoint("healthz", "/healthz"),
+        Endpoint("vote POST (new voter, htmx)", "/tools/pgvector/vote/", "POST", VOTE_SCRIPT),
     ]
+
+
+# Every request is a first vote from a new voter, the heaviest vote path (fingerprint check,
+# lock, insert, box re-render). Returning voters would need signed sos_voter cookies, which
+# only the server can mint. The user agent rotates so each request has its own fingerprint
+# (one shared fingerprint would measure its lock queue instead), and the CSRF token is the
+# cookie secret itself, which Django accepts unmasked. Each run adds rows to pgvector.
+VOTE_SCRIPT = """
+local token = "benchmarkcsrfsecret0123456789abc"
+local threads = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "csrftoken=" .. token
+wrk.headers["X-CSRFToken"] = token
+wrk.headers["HX-Request"] = "true"
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
+init = function(args)
+  -- Per thread (each has its own Lua state): a prefix no other thread or run shares.
+  prefix = "ShipOrSkipBench/" .. os.time() .. "." .. thread_id .. "."
+  counter = 0
+end
+request = function()
+  counter = counter + 1
+  wrk.headers["User-Agent"] = prefix .. counter
+  local choice = (counter % 3 == 0) and "skip" or "ship"
+  return wrk.format(nil, nil, nil, "choice=" .. choice)
+end
+"""
 
 
 LATENCY_SCRIPT = """
@@ -105,6 +137,9 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_ACCESSLOG": "",
         "SHIPORSKIP_ENV": os.environ.get("SHIPORSKIP_ENV", "development"),
+        # wrk is one client on one IP: lift the vote rate limits unless the caller sets them.
+        "VOTE_RATE_PER_IP": os.environ.get("VOTE_RATE_PER_IP", "1000000000"),
+        "VOTE_RATE_PER_VOTER": os.environ.get("VOTE_RATE_PER_VOTER", "1000000000"),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "shiporskip/gunicorn.conf.py", "shiporskip.wsgi"],

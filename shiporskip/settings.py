@@ -246,3 +246,24 @@ SHIPORSKIP_MIN_PANEL_REVIEWS = env_int("SHIPORSKIP_MIN_PANEL_REVIEWS", 3)
 SHIPORSKIP_MIN_COMMUNITY_VOTES = env_int("SHIPORSKIP_MIN_COMMUNITY_VOTES", 10)
 # The panel has at most this many critics.
 SHIPORSKIP_MAX_PANEL = 7
+
+# --- Community votes, client IPs and rate limits (issue 4) --------------------------------
+# Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For entries we believe. Empty:
+# the header is ignored and the socket peer is the client. Behind a load balancer list it.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+# The voter cookie: a signed random id, first-party, unreadable by scripts. Browsers cap
+# cookie lifetimes at about 400 days; each vote renews it.
+VOTER_COOKIE_NAME = "sos_voter"
+VOTER_COOKIE_MAX_AGE = 400 * 24 * 60 * 60
+VOTER_COOKIE_SECURE = not DEVELOPMENT
+# Key for the network-and-browser fingerprint; derived from SECRET_KEY when unset. Set it
+# separately to keep fingerprints stable across SECRET_KEY rotations.
+VOTE_FINGERPRINT_KEY = os.environ.get("VOTE_FINGERPRINT_KEY", "")
+# Counted votes one fingerprint (IP /24 or /48 + user agent) may hold per tool; further
+# voters from it are recorded already discarded, for editors to review.
+VOTES_PER_FINGERPRINT = env_int("VOTES_PER_FINGERPRINT", 5)
+# Vote POSTs allowed per voter and per client IP, each per window of seconds.
+VOTE_RATE_PER_VOTER = env_int("VOTE_RATE_PER_VOTER", 20)
+VOTE_RATE_PER_VOTER_WINDOW = env_int("VOTE_RATE_PER_VOTER_WINDOW", 60)
+VOTE_RATE_PER_IP = env_int("VOTE_RATE_PER_IP", 120)
+VOTE_RATE_PER_IP_WINDOW = env_int("VOTE_RATE_PER_IP_WINDOW", 600)

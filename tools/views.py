@@ -4,6 +4,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from tools.models import Tool
+from votes.identity import voter_from_cookie
+from votes.models import Vote
 
 TOOLS_PER_PAGE = 24
 
@@ -19,4 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     tool = get_object_or_404(Tool.objects.published().with_stats(), slug=slug)
     reviews = tool.reviews.for_panel()
-    return render(request, "tools/detail.html", {"tool": tool, "reviews": reviews})
+    my_votes = Vote.objects.choices_by_tool(voter=voter_from_cookie(request), tools=[tool])
+    return render(
+        request, "tools/detail.html", {"tool": tool, "reviews": reviews, "my_votes": my_votes}
+    )

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models.functions import TruncDate
 
 from tools.verdicts import Verdict
+
+if TYPE_CHECKING:
+    from tools.models import Tool
 
 
 class VoteQuerySet(models.QuerySet):
@@ -12,6 +20,49 @@ class VoteQuerySet(models.QuerySet):
 
     def discarded(self) -> VoteQuerySet:
         return self.filter(discarded_at__isnull=False)
+
+    def since(self, moment: datetime) -> VoteQuerySet:
+        return self.filter(created_at__gte=moment)
+
+    def per_tool_per_day(self) -> QuerySet[dict]:
+        """Votes grouped by tool and UTC day, busiest first: bursts stand out at the top."""
+        return (
+            self.annotate(day=TruncDate("created_at"))
+            .values("day", "tool_id", "tool__name")
+            .annotate(
+                total=Count("pk"),
+                counted=Count("pk", filter=Q(discarded_at__isnull=True)),
+                ships=Count("pk", filter=Q(choice=Verdict.SHIP, discarded_at__isnull=True)),
+                skips=Count("pk", filter=Q(choice=Verdict.SKIP, discarded_at__isnull=True)),
+                fingerprints=Count("fingerprint", distinct=True),
+            )
+            .order_by("-total", "-day", "tool__name")
+        )
+
+    def per_fingerprint(self) -> QuerySet[dict]:
+        """Votes grouped by fingerprint, those that minted the most voters first."""
+        return (
+            self.values("fingerprint")
+            .annotate(
+                voters=Count("voter", distinct=True),
+                total=Count("pk"),
+                counted=Count("pk", filter=Q(discarded_at__isnull=True)),
+                tools=Count("tool", distinct=True),
+                first_seen=Min("created_at"),
+                last_seen=Max("created_at"),
+            )
+            .order_by("-voters", "-total", "fingerprint")
+        )
+
+    def choices_by_tool(self, *, voter: str | None, tools: Iterable[Tool]) -> dict[int, str]:
+        """The visitor's choice on each of ``tools``, by tool id, in one query (none without
+        a voter). Discarded votes are included: a voter sees the vote they cast whether or
+        not editors still count it."""
+        tool_ids = [tool.pk for tool in tools]
+        if not voter or not tool_ids:
+            return {}
+        rows = self.filter(voter=voter, tool_id__in=tool_ids).values_list("tool_id", "choice")
+        return dict(rows)
 
 
 class Vote(models.Model):
@@ -35,6 +86,7 @@ class Vote(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("discard_vote", "Can discard votes and count them again")]
         constraints = [
             models.UniqueConstraint(fields=["tool", "voter"], name="one_vote_per_voter"),
             models.CheckConstraint(

@@ -1,0 +1,57 @@
+"""Readers for tests against a live server: each one a browser with its own cookie jar."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    """Report a redirect as the response it is, the way a test wants to see it."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class Reader:
+    def __init__(self, user_agent: str = "ShipOrSkipTestReader/1.0") -> None:
+        self.jar = http.cookiejar.CookieJar()
+        self.user_agent = user_agent
+        self.token = ""
+        self._opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _KeepRedirects()
+        )
+
+    def _send(self, url: str, data: bytes | None = None, headers: dict | None = None):
+        request = urllib.request.Request(
+            url, data=data, headers={"User-Agent": self.user_agent, **(headers or {})}
+        )
+        try:
+            with self._opener.open(request, timeout=60) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def open(self, url: str) -> str:
+        """GET a page, keeping its CSRF token for the next vote, as a browser would."""
+        status, html = self._send(url)
+        assert status == 200, (status, html[:500])
+        self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        return html
+
+    def vote(self, base_url: str, slug: str, choice: str, *, htmx: bool = False) -> int:
+        body = urllib.parse.urlencode(
+            {"choice": choice, "csrfmiddlewaretoken": self.token, "next": f"/tools/{slug}/"}
+        ).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if htmx:
+            headers |= {"HX-Request": "true", "X-CSRFToken": self.token}
+        status, _ = self._send(f"{base_url}/tools/{slug}/vote/", body, headers)
+        return status
+
+    @property
+    def voter_cookie(self) -> str | None:
+        return next((c.value for c in self.jar if c.name == "sos_voter"), None)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from votes import views
+
+app_name = "votes"
+
+urlpatterns = [
+    path("tools/<slug:slug>/vote/", views.vote, name="vote"),
+]

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
+
+from shiporskip.clientip import client_ip
+from shiporskip.ratelimit import is_rate_limited, seconds_until_reset, too_many_requests
+from tools.models import Tool
+from tools.verdicts import Verdict
+from votes import identity
+from votes.models import Vote
+from votes.services import cast_vote, withdraw_vote
+
+WITHDRAW = "withdraw"
+# A vote form is a token, a choice and a return path; anything much bigger is not one.
+MAX_VOTE_BODY = 4096
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _body_size(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _safe_next(request: HttpRequest, tool: Tool) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return tool.get_absolute_url()
+
+
+def _vote_box(
+    request: HttpRequest,
+    tool: Tool,
+    *,
+    voter: str | None,
+    next_url: str,
+    status: int = 200,
+    error: str = "",
+) -> HttpResponse:
+    """The community box, re-read from the database so it shows every vote counted so far."""
+    fresh = Tool.objects.with_stats().get(pk=tool.pk)
+    choices = Vote.objects.choices_by_tool(voter=voter, tools=[fresh])
+    return render(
+        request,
+        "votes/vote_box.html#vote-box",
+        {"tool": fresh, "my_votes": choices, "vote_next": next_url, "vote_error": error},
+        status=status,
+    )
+
+
+def _refuse(
+    request: HtmxHttpRequest,
+    tool: Tool | None,
+    message: str,
+    *,
+    status: int,
+    voter: str | None = None,
+    retry_after: int = 0,
+) -> HttpResponse:
+    """A clear refusal: in place inside the vote box for htmx, else a page of its own."""
+    if status == 429 and not (request.htmx and tool):
+        return too_many_requests(request, message, retry_after=retry_after)
+    if request.htmx and tool:
+        response = _vote_box(
+            request,
+            tool,
+            voter=voter,
+            next_url=_safe_next(request, tool),
+            status=status,
+            error=message,
+        )
+    else:
+        response = render(
+            request, "votes/refused.html", {"message": message, "tool": tool}, status=status
+        )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Cast, change or withdraw the visitor's vote; htmx gets the box, others a redirect."""
+    if _body_size(request) > MAX_VOTE_BODY:
+        return _refuse(request, None, "That request is far too large to be a vote.", status=413)
+
+    ip_window = settings.VOTE_RATE_PER_IP_WINDOW
+    if is_rate_limited(
+        "vote-ip", client_ip(request), limit=settings.VOTE_RATE_PER_IP, window=ip_window
+    ):
+        # Only an htmx request needs the tool, to show the message inside its vote box.
+        tool = Tool.objects.published().filter(slug=slug).first() if request.htmx else None
+        return _refuse(
+            request,
+            tool,
+            "A lot of votes have come from your network recently.",
+            status=429,
+            voter=identity.voter_from_cookie(request),
+            retry_after=seconds_until_reset(ip_window),
+        )
+
+    tool = get_object_or_404(Tool.objects.published(), slug=slug)
+    choice = request.POST.get("choice", "")
+    if choice not in (*Verdict.values, WITHDRAW):
+        return _refuse(request, tool, "Pick ship or skip to vote.", status=400)
+
+    try:
+        voter = identity.read_voter(request)
+    except identity.ForgedVoterCookie:
+        response = _refuse(
+            request,
+            tool,
+            "Your voter cookie could not be verified, so this vote was not recorded. "
+            "It has been cleared; please vote again.",
+            status=400,
+        )
+        identity.forget_voter(response)
+        return response
+
+    voter_window = settings.VOTE_RATE_PER_VOTER_WINDOW
+    if voter and is_rate_limited(
+        "vote-voter", voter, limit=settings.VOTE_RATE_PER_VOTER, window=voter_window
+    ):
+        return _refuse(
+            request,
+            tool,
+            "You are voting faster than anyone reads.",
+            status=429,
+            voter=voter,
+            retry_after=seconds_until_reset(voter_window),
+        )
+
+    if choice == WITHDRAW:
+        if voter:
+            withdraw_vote(tool=tool, voter=voter)
+    else:
+        voter = voter or identity.new_voter_id()
+        cast_vote(
+            tool=tool,
+            voter=voter,
+            fingerprint=identity.fingerprint(request),
+            choice=Verdict(choice),
+        )
+
+    next_url = _safe_next(request, tool)
+    if request.htmx:
+        response = _vote_box(request, tool, voter=voter, next_url=next_url)
+    else:
+        # Back to where the vote was cast, scrolled to the box that was used.
+        anchor = "" if "#" in next_url else f"#vote-{tool.slug}"
+        response = HttpResponseRedirect(next_url + anchor)
+    if voter:
+        identity.remember_voter(response, voter)
+    return response
