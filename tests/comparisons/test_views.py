@@ -160,6 +160,12 @@ def test_picker_answers_bad_choices_with_a_400_and_the_form(client, pair, params
     assert '<select id="compare-b" name="b" required>' in html
 
 
+def test_picker_keeps_the_readers_first_choice_after_an_error(client, pair):
+    response = client.get(reverse("comparisons:pick"), {"a": "cursor"})
+    first_select = response.content.decode().split('id="compare-a"')[1].split("</select>")[0]
+    assert '<option value="cursor" selected>Cursor</option>' in first_select
+
+
 def test_index_lists_featured_pairs_popular_pairs_and_the_picker(client, pair, panel):
     aider = ToolFactory(name="Aider", slug="aider", category=pair[0].category)
     cast_votes(aider, ships=1)
