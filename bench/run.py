@@ -50,7 +50,35 @@ def endpoints() -> list[Endpoint]:
         Endpoint("home page", "/"),
         Endpoint("tool page", "/tools/mixtral-8x22b/"),
         Endpoint("healthz", "/healthz"),
+        Endpoint("compare page", "/compare/cursor-vs-github-copilot/"),
+        Endpoint("comparisons index", "/compare/"),
+        Endpoint("search", "/search/?q=vector"),
+        Endpoint("search (htmx fragment)", "/search/?q=vec", script=HTMX_SCRIPT),
+        Endpoint("category page", "/categories/coding/"),
+        Endpoint("critic page", "/critics/skeptic/"),
+        Endpoint("feed", "/feed/"),
+        Endpoint("sitemap", "/sitemap.xml"),
+        Endpoint(
+            "tool page, revalidated (304)", "/tools/mixtral-8x22b/", script=revalidate_script()
+        ),
     ]
+
+
+HTMX_SCRIPT = 'wrk.headers["HX-Request"] = "true"'
+
+
+def revalidate_script() -> str:
+    """A returning reader: the ETag from a first fetch goes back as If-None-Match."""
+    return """
+local etag = nil
+response = function(status, headers, body)
+  if etag == nil and headers["ETag"] then etag = headers["ETag"] end
+end
+request = function()
+  if etag then wrk.headers["If-None-Match"] = etag end
+  return wrk.format()
+end
+"""
 
 
 LATENCY_SCRIPT = """

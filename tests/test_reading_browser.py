@@ -129,7 +129,7 @@ def test_live_search_and_copy_button(browser):
         page.goto(base_url + "/tools/cursor/")
         button = page.get_by_role("button", name="Copy share text")
         button.click()
-        assert page.get_by_role("button", name="Copied").is_visible()
+        page.get_by_role("button", name="Copied").wait_for()
         copied = page.evaluate("navigator.clipboard.readText()")
         assert copied.startswith("Cursor verdict: ")
         assert copied.endswith("/tools/cursor/")
