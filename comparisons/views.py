@@ -1,4 +1,5 @@
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
@@ -17,13 +18,18 @@ POPULAR_POOL = 60
 COMPARE_SUGGESTIONS = 5
 
 
+def is_slug(value: str) -> bool:
+    """Only real slugs reach the database (a NUL byte, say, would make PostgreSQL raise)."""
+    return bool(slug_re.match(value))
+
+
 def split_candidates(pair: str) -> list[tuple[str, str]]:
     """Every way to read ``pair`` as ``<a>-vs-<b>``: slugs may contain "-vs-" themselves."""
     candidates = []
     start = pair.find(PAIR_SEPARATOR)
     while start > 0:
         first, second = pair[:start], pair[start + len(PAIR_SEPARATOR) :]
-        if second:
+        if is_slug(first) and is_slug(second):
             candidates.append((first, second))
         start = pair.find(PAIR_SEPARATOR, start + 1)
     return candidates
@@ -133,7 +139,7 @@ def pick(request: HttpRequest) -> HttpResponse:
     wanted = [request.GET.get("a", "").strip(), request.GET.get("b", "").strip()]
     tools = (
         {tool.slug: tool for tool in Tool.objects.published().filter(slug__in=wanted)}
-        if all(wanted)
+        if all(is_slug(slug) for slug in wanted)
         else {}
     )
     if not all(slug in tools for slug in wanted):

@@ -109,6 +109,9 @@ def test_same_tool_twice_redirects_to_the_tool_page(client, pair):
         "/compare/-vs-cursor/",
         "/compare/cursor-vs-/",
         "/compare/cursor-vs-github-copilot-vs-/",
+        "/compare/cursor%00-vs-github-copilot/",
+        "/compare/cursor-vs-github%20copilot/",
+        "/compare/%E2%80%AE-vs-cursor/",
     ],
 )
 def test_unknown_unpublished_or_malformed_pairs_are_404(client, pair, path):
@@ -150,7 +153,15 @@ def test_picker_sends_the_reader_to_the_canonical_page(client, pair):
 
 
 @pytest.mark.parametrize(
-    "params", [{}, {"a": "cursor"}, {"a": "cursor", "b": "nope"}, {"a": "", "b": "cursor"}]
+    "params",
+    [
+        {},
+        {"a": "cursor"},
+        {"a": "cursor", "b": "nope"},
+        {"a": "", "b": "cursor"},
+        {"a": "cursor", "b": "github-copilot\x00"},
+        {"a": "cursor", "b": "x" * 5000},
+    ],
 )
 def test_picker_answers_bad_choices_with_a_400_and_the_form(client, pair, params):
     response = client.get(reverse("comparisons:pick"), params)

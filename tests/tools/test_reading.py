@@ -164,7 +164,9 @@ def test_search_ignores_drafts_and_draft_reviews(client, panel):
         assert "0 results" in text_of(client.get(reverse("tools:search"), {"q": q}))
 
 
-@pytest.mark.parametrize("q", ["", "   ", "!!!", "'&|:*()", "a & b | !c"])
+@pytest.mark.parametrize(
+    "q", ["", "   ", "!!!", "'&|:*()", "a & b | !c", "nul\x00byte", "ünïcödé 日本"]
+)
 def test_search_survives_punctuation_and_empty_queries(client, panel, q):
     ToolFactory(name="Anything")
     response = client.get(reverse("tools:search"), {"q": q})
