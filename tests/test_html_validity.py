@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from comparisons.models import FeaturedComparison
 from tools.models import Tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,9 +18,6 @@ pytestmark = pytest.mark.django_db
 
 def reading_pages() -> dict[str, str]:
     tool = Tool.objects.get(slug="cursor")
-    FeaturedComparison.objects.create(
-        tool_a=tool, tool_b=Tool.objects.get(slug="github-copilot"), blurb="The big two."
-    )
     return {
         "home": reverse("tools:home"),
         "tool": tool.get_absolute_url(),

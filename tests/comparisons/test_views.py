@@ -230,3 +230,13 @@ def test_comparison_page_escapes_tool_text(client, panel):
 def test_reviews_in_draft_stay_off_the_scorecard(client, pair, panel):
     ReviewFactory(tool=pair[0], persona=panel[6], body="Unfinished thought", status="draft")
     assert "Unfinished thought" not in text_of(client.get("/compare/cursor-vs-github-copilot/"))
+
+
+def test_demo_data_features_comparisons_once(client):
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    assert FeaturedComparison.objects.count() == 4
+    html = text_of(client.get(reverse("tools:home")))
+    assert 'href="/compare/cursor-vs-github-copilot/"' in html
