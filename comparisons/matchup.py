@@ -82,6 +82,14 @@ def scorecard(first: Tool, second: Tool, reviews: Iterable[Review]) -> list[Scor
     return [ScorecardLine(persona, tuple(by_persona[persona.pk])) for persona in ordered]
 
 
+def rivals(tool: Tool, others: Iterable[Tool], *, limit: int) -> list[Tool]:
+    """Whom to compare ``tool`` with first: its own category, then everything else."""
+    others = list(others)
+    same = [other for other in others if other.category_id == tool.category_id]
+    rest = [other for other in others if other.category_id != tool.category_id]
+    return (same + rest)[:limit]
+
+
 def popular_pairs(tools: Iterable[Tool], *, limit: int) -> list[tuple[Tool, Tool]]:
     """Head-to-heads between the most-voted tools of each category, busiest first.
 

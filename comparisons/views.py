@@ -89,7 +89,10 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
             "more": [
                 (
                     tool,
-                    [(other, comparison_url(tool, other)) for other in suggestions(tool, others)],
+                    [
+                        (other, comparison_url(tool, other))
+                        for other in matchup.rivals(tool, others, limit=COMPARE_SUGGESTIONS)
+                    ],
                 )
                 for tool in (first, second)
             ],
@@ -102,12 +105,6 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
         },
     )
     return mark_revalidate(response, etag)
-
-
-def suggestions(tool: Tool, others: list[Tool]) -> list[Tool]:
-    same = [other for other in others if other.category_id == tool.category_id]
-    rest = [other for other in others if other.category_id != tool.category_id]
-    return (same + rest)[:COMPARE_SUGGESTIONS]
 
 
 @require_safe

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from comparisons import matchup
 from comparisons.models import FeaturedComparison, comparison_url
 from shiporskip.conditional import catalogue_version, mark_revalidate, not_modified, page_etag
 from tools import structured_data
@@ -67,11 +68,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     reviews = list(tool.reviews.for_panel())
     others = list(Tool.objects.published().exclude(pk=tool.pk).compare_choices())
-    same_category = [other for other in others if other.category_id == tool.category_id]
-    elsewhere = [other for other in others if other.category_id != tool.category_id]
     suggestions = [
         (other, comparison_url(tool, other))
-        for other in (same_category + elsewhere)[:COMPARE_SUGGESTIONS]
+        for other in matchup.rivals(tool, others, limit=COMPARE_SUGGESTIONS)
     ]
     url = absolute_url(tool.get_absolute_url())
     text = share_text(tool)

@@ -183,7 +183,7 @@ def test_search_htmx_request_gets_only_the_results_fragment(client, panel):
     ToolFactory(name="Ollama")
     response = client.get(reverse("tools:search"), {"q": "ollama"}, headers={"HX-Request": "true"})
     html = text_of(response)
-    assert html.lstrip().startswith('<section id="search-results"')
+    assert html.lstrip().startswith('<section class="search-results"')
     assert "<html" not in html and "Ollama" in html
     assert "HX-Request" in response["Vary"]
 
