@@ -156,11 +156,16 @@ class ToolQuerySet(models.QuerySet):
         """Just enough of each tool for comparison links and the compare picker."""
         return self.only("slug", "name", "category_id").order_by("name")
 
+    def _ensure_panel_stats(self) -> ToolQuerySet:
+        # Annotating twice would build and send every panel subquery twice.
+        return self if "panel_verdict" in self.query.annotations else self.with_panel_stats()
+
     def top_shipped(self) -> ToolQuerySet:
         """SHIP verdicts, the most one-sided first, then by average score."""
         reviews = F("panel_ships") + F("panel_skips")
         return (
-            self.verdict(PanelVerdict.SHIP)
+            self._ensure_panel_stats()
+            .filter(panel_verdict=PanelVerdict.SHIP)
             .annotate(
                 panel_ship_ratio=Cast("panel_ships", FloatField())
                 / NullIf(Cast(reviews, FloatField()), 0.0)
@@ -175,7 +180,7 @@ class ToolQuerySet(models.QuerySet):
     def most_divided(self) -> ToolQuerySet:
         """SPLIT verdicts and close calls (won by one review), the closest first."""
         return (
-            self.with_panel_stats()
+            self._ensure_panel_stats()
             .exclude(panel_verdict=PanelVerdict.PENDING)
             .annotate(panel_margin=Abs(F("panel_ships") - F("panel_skips")))
             .filter(panel_margin__lte=1)
