@@ -24,10 +24,9 @@ def page_suffix(page) -> str:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    published = Tool.objects.published()
-    latest = Paginator(published.with_stats().latest_first(), TOOLS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    # Built once: every section is a slice of the same annotated queryset.
+    verdicts = Tool.objects.published().with_stats()
+    latest = Paginator(verdicts.latest_first(), TOOLS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": latest,
         "tools": latest.object_list,
@@ -40,8 +39,8 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if latest.number == 1:
         context |= {
-            "top_shipped": published.with_stats().top_shipped()[:HOME_SECTION_SIZE],
-            "most_divided": published.with_stats().most_divided()[:HOME_SECTION_SIZE],
+            "top_shipped": verdicts.top_shipped()[:HOME_SECTION_SIZE],
+            "most_divided": verdicts.most_divided()[:HOME_SECTION_SIZE],
             "featured": FeaturedComparison.objects.live()[:HOME_SECTION_SIZE],
         }
     return render(request, "tools/home.html", context)
