@@ -1,6 +1,7 @@
 """Every reading page is valid HTML according to the Nu HTML checker (vnu.jar)."""
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -40,6 +41,8 @@ def test_reading_pages_are_valid_html(client, tmp_path):
             f"The Nu HTML checker is missing at {VNU_JAR}: run `npm install` (vnu-jar) "
             "in the project root."
         )
+    if shutil.which("java") is None:
+        pytest.fail("The Nu HTML checker needs Java on the PATH (apt-get install default-jre).")
     call_command("seed_demo", verbosity=0)
     files = []
     for name, path in reading_pages().items():
