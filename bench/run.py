@@ -51,6 +51,17 @@ def endpoints() -> list[Endpoint]:
         Endpoint("tool page", "/tools/mixtral-8x22b/"),
         Endpoint("healthz", "/healthz"),
         Endpoint("vote POST (new voter, htmx)", "/tools/pgvector/vote/", "POST", VOTE_SCRIPT),
+        Endpoint("compare page", "/compare/cursor-vs-github-copilot/"),
+        Endpoint("comparisons index", "/compare/"),
+        Endpoint("search", "/search/?q=vector"),
+        Endpoint("search (htmx fragment)", "/search/?q=vec", script=HTMX_SCRIPT),
+        Endpoint("category page", "/categories/coding/"),
+        Endpoint("critic page", "/critics/skeptic/"),
+        Endpoint("feed", "/feed/"),
+        Endpoint("sitemap", "/sitemap.xml"),
+        Endpoint(
+            "tool page, revalidated (304)", "/tools/mixtral-8x22b/", script=revalidate_script()
+        ),
     ]
 
 
@@ -81,6 +92,23 @@ request = function()
   wrk.headers["User-Agent"] = prefix .. counter
   local choice = (counter % 3 == 0) and "skip" or "ship"
   return wrk.format(nil, nil, nil, "choice=" .. choice)
+end
+"""
+
+
+HTMX_SCRIPT = 'wrk.headers["HX-Request"] = "true"'
+
+
+def revalidate_script() -> str:
+    """A returning reader: the ETag from a first fetch goes back as If-None-Match."""
+    return """
+local etag = nil
+response = function(status, headers, body)
+  if etag == nil and headers["ETag"] then etag = headers["ETag"] end
+end
+request = function()
+  if etag then wrk.headers["If-None-Match"] = etag end
+  return wrk.format()
 end
 """
 

@@ -4,16 +4,28 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Avg, Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
-from tools.models import PublicationState
-from tools.verdicts import Verdict
+from tools.models import PublicationState, Tool
+from tools.verdicts import Verdict, percent
 
 
 class PersonaQuerySet(models.QuerySet):
     def active(self) -> PersonaQuerySet:
         return self.filter(is_active=True)
+
+    def with_record(self) -> PersonaQuerySet:
+        """Annotate each critic's published record on published tools: count, ships, average."""
+        on_record = Q(reviews__status=PublicationState.PUBLISHED) & Q(
+            reviews__tool__in=Tool.objects.published()
+        )
+        return self.annotate(
+            record_reviews=Count("reviews", filter=on_record),
+            record_ships=Count("reviews", filter=on_record & Q(reviews__verdict=Verdict.SHIP)),
+            record_average=Avg("reviews__score", filter=on_record),
+        )
 
 
 class Persona(models.Model):
@@ -24,6 +36,8 @@ class Persona(models.Model):
     lens = models.CharField(max_length=240, help_text="What this critic judges.")
     order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField("active", default=True)
+    # Part of the version that conditional GETs compare: a new lens changes tool pages.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = PersonaQuerySet.as_manager()
 
@@ -32,6 +46,19 @@ class Persona(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:persona", kwargs={"slug": self.slug})
+
+    @property
+    def ship_rate(self) -> int | None:
+        """Needs ``with_record()``: the share of this critic's reviews that say ship."""
+        return percent(self.record_ships, self.record_reviews)
+
+    @property
+    def average_score(self) -> int | None:
+        """Needs ``with_record()``."""
+        return None if self.record_average is None else round(self.record_average)
 
     def clean(self) -> None:
         if self.is_active:
@@ -46,6 +73,17 @@ class Persona(models.Model):
 class ReviewQuerySet(models.QuerySet):
     def published(self) -> ReviewQuerySet:
         return self.filter(status=PublicationState.PUBLISHED)
+
+    def on_published_tools(self) -> ReviewQuerySet:
+        return self.published().filter(tool__in=Tool.objects.published())
+
+    def for_persona_page(self) -> ReviewQuerySet:
+        """A critic's published reviews, newest first, with the tool and its category."""
+        return (
+            self.on_published_tools()
+            .select_related("tool", "tool__category")
+            .order_by("-published_at", "tool__name")
+        )
 
     def for_panel(self) -> ReviewQuerySet:
         """Published reviews in panel order, with their persona, ready to display."""

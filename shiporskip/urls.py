@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from shiporskip import views
+from shiporskip.sitemaps import sitemaps
 
 admin.site.site_header = "ShipOrSkip editors"
 admin.site.site_title = "ShipOrSkip admin"
@@ -10,6 +12,10 @@ admin.site.index_title = "Curate tools, personas and reviews"
 urlpatterns = [
     path("", include("tools.urls")),
     path("", include("votes.urls")),
+    path("", include("reviews.urls")),
+    path("", include("comparisons.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -79,3 +79,21 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def catalogue(panel):
+    """50 published tools in 5 categories, each reviewed by all 7 critics and voted on,
+    plus featured comparisons: enough rows that an N+1 on any reading page would show."""
+    from comparisons.models import FeaturedComparison
+    from tests.factories import CategoryFactory, ToolFactory, cast_votes, review_tool
+
+    categories = CategoryFactory.create_batch(5)
+    tools = [ToolFactory(category=categories[n % 5]) for n in range(50)]
+    patterns = ["sssssss", "ssssskk", "ssskkkk", "sssskkk", "kkkkkks"]
+    for n, tool in enumerate(tools):
+        review_tool(tool, panel, patterns[n % len(patterns)])
+        cast_votes(tool, ships=5 + n % 7, skips=3 + n % 4)
+    for first, second in zip(tools[:6:2], tools[1:6:2], strict=True):
+        FeaturedComparison.objects.create(tool_a=first, tool_b=second, blurb="Worth a look.")
+    return tools

@@ -1,8 +1,22 @@
 from __future__ import annotations
 
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import models
-from django.db.models import Avg, Count, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    StringAgg,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Abs, Cast, Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,11 +34,26 @@ class PublicationState(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+class CategoryQuerySet(models.QuerySet):
+    def with_published_counts(self) -> CategoryQuerySet:
+        now = timezone.now()
+        return self.annotate(
+            published_tools=Count(
+                "tools",
+                filter=Q(tools__status=PublicationState.PUBLISHED, tools__published_at__lte=now),
+            )
+        )
+
+
 class Category(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    # Part of the version that conditional GETs compare: a renamed category changes pages.
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "name"]
@@ -32,6 +61,9 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tools:category", kwargs={"slug": self.slug})
 
 
 class EntryPrice(models.TextChoices):
@@ -54,6 +86,23 @@ def _count_of(model_path: str, *, relation: str, **filters) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+# Search matches word prefixes so live results appear while a word is still being typed.
+SEARCH_MAX_TERMS = 8
+SEARCH_CONFIG = "english"
+
+
+def search_query(text: str) -> SearchQuery | None:
+    """A prefix tsquery from the words in ``text``; None when there is nothing to look for.
+
+    Only word characters reach the raw tsquery, so no input can break its syntax.
+    """
+    words = re.findall(r"\w+", text)[:SEARCH_MAX_TERMS]
+    if not words:
+        return None
+    raw = " & ".join(f"{word}:*" for word in words)
+    return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
 
 
 class ToolQuerySet(models.QuerySet):
@@ -102,6 +151,91 @@ class ToolQuerySet(models.QuerySet):
 
     def latest_first(self) -> ToolQuerySet:
         return self.order_by("-published_at", "name")
+
+    def compare_choices(self) -> ToolQuerySet:
+        """Just enough of each tool for comparison links and the compare picker."""
+        return self.only("slug", "name", "category_id").order_by("name")
+
+    def _ensure_panel_stats(self) -> ToolQuerySet:
+        # Annotating twice would build and send every panel subquery twice.
+        return self if "panel_verdict" in self.query.annotations else self.with_panel_stats()
+
+    def top_shipped(self) -> ToolQuerySet:
+        """SHIP verdicts, the most one-sided first, then by average score."""
+        reviews = F("panel_ships") + F("panel_skips")
+        return (
+            self._ensure_panel_stats()
+            .filter(panel_verdict=PanelVerdict.SHIP)
+            .annotate(
+                panel_ship_ratio=Cast("panel_ships", FloatField())
+                / NullIf(Cast(reviews, FloatField()), 0.0)
+            )
+            .order_by(
+                F("panel_ship_ratio").desc(nulls_last=True),
+                F("panel_average_score").desc(nulls_last=True),
+                "name",
+            )
+        )
+
+    def most_divided(self) -> ToolQuerySet:
+        """SPLIT verdicts and close calls (won by one review), the closest first."""
+        return (
+            self._ensure_panel_stats()
+            .exclude(panel_verdict=PanelVerdict.PENDING)
+            .annotate(panel_margin=Abs(F("panel_ships") - F("panel_skips")))
+            .filter(panel_margin__lte=1)
+            .order_by("panel_margin", "-published_at", "name")
+        )
+
+    def by_community_votes(self) -> ToolQuerySet:
+        return self.with_community_stats().order_by(
+            (F("community_ships") + F("community_skips")).desc(), "name"
+        )
+
+    def with_reviews_version(self) -> ToolQuerySet:
+        """Annotate when any of the tool's reviews last changed (for conditional GETs)."""
+        from reviews.models import Review
+
+        latest = (
+            Review.objects.filter(tool=OuterRef("pk"))
+            .order_by("-updated_at")
+            .values("updated_at")[:1]
+        )
+        return self.annotate(
+            reviews_updated_at=Subquery(latest),
+            reviews_total=_count_of("reviews.Review", relation="tool"),
+        )
+
+    def search(self, query: SearchQuery) -> ToolQuerySet:
+        """Tools matching ``query`` in name, tagline, take or published reviews, best first.
+
+        Names weigh most, then taglines, then the panel's take, then the review bodies.
+        """
+        from reviews.models import Review
+
+        review_text = (
+            Review.objects.filter(tool=OuterRef("pk"), status=PublicationState.PUBLISHED)
+            .order_by()
+            .values("tool")
+            .annotate(text=StringAgg("body", Value(" ")))
+            .values("text")
+        )
+        document = (
+            SearchVector("name", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("tagline", weight="B", config=SEARCH_CONFIG)
+            + SearchVector("description", "best_for", weight="C", config=SEARCH_CONFIG)
+            + SearchVector(
+                Coalesce(Subquery(review_text), Value(""), output_field=models.TextField()),
+                weight="D",
+                config=SEARCH_CONFIG,
+            )
+        )
+        return (
+            self.annotate(search_document=document)
+            .filter(search_document=query)
+            .annotate(search_rank=SearchRank(F("search_document"), query))
+            .order_by("-search_rank", "name")
+        )
 
 
 class Tool(models.Model):

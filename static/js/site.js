@@ -16,3 +16,8 @@ document.addEventListener("click", async (event) => {
   }
   setTimeout(() => { button.textContent = label; }, 2000);
 });
+
+// Copy buttons start hidden so readers without JavaScript never meet a dead button.
+for (const button of document.querySelectorAll("[data-copy-target][hidden]")) {
+  if (navigator.clipboard) button.hidden = false;
+}

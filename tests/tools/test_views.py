@@ -90,7 +90,7 @@ def test_post_to_a_page_is_refused(client):
 
 
 def test_home_query_count_is_constant(client, many_tools, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(8):
         assert client.get(reverse("tools:home")).status_code == 200
 
 

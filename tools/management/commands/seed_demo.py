@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from comparisons.demo import load_featured_demo
 from tools.demo import load_demo_data
 
 
@@ -10,3 +11,4 @@ class Command(BaseCommand):
         report, votes_added = load_demo_data()
         self.stdout.write(report.summary())
         self.stdout.write(f"Demo community votes added: {votes_added}.")
+        self.stdout.write(f"Demo featured comparisons added: {load_featured_demo()}.")

@@ -1,0 +1,158 @@
+from django.core.paginator import Paginator
+from django.core.validators import slug_re
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
+
+from comparisons import matchup
+from comparisons.models import PAIR_SEPARATOR, FeaturedComparison, comparison_url, pair_slug
+from reviews.models import Review
+from shiporskip.conditional import catalogue_version, mark_revalidate, not_modified, page_etag
+from tools import structured_data
+from tools.models import Tool
+from tools.sharing import absolute_url
+
+FEATURED_PER_PAGE = 12
+POPULAR_PAIRS = 8
+POPULAR_POOL = 60
+COMPARE_SUGGESTIONS = 5
+
+
+def is_slug(value: str) -> bool:
+    """Only real slugs reach the database (a NUL byte, say, would make PostgreSQL raise)."""
+    return bool(slug_re.match(value))
+
+
+def split_candidates(pair: str) -> list[tuple[str, str]]:
+    """Every way to read ``pair`` as ``<a>-vs-<b>``: slugs may contain "-vs-" themselves."""
+    candidates = []
+    start = pair.find(PAIR_SEPARATOR)
+    while start > 0:
+        first, second = pair[:start], pair[start + len(PAIR_SEPARATOR) :]
+        if is_slug(first) and is_slug(second):
+            candidates.append((first, second))
+        start = pair.find(PAIR_SEPARATOR, start + 1)
+    return candidates
+
+
+@require_safe
+def detail(request: HttpRequest, pair: str) -> HttpResponse:
+    candidates = split_candidates(pair)
+    slugs = {slug for candidate in candidates for slug in candidate}
+    tools = {
+        tool.slug: tool
+        for tool in Tool.objects.published()
+        .filter(slug__in=slugs)
+        .with_stats()
+        .with_reviews_version()
+    }
+    found = next(((a, b) for a, b in candidates if a in tools and b in tools), None)
+    if found is None:
+        raise Http404("No published tools by those names.")
+    first, second = (tools[slug] for slug in sorted(found))
+    if first.pk == second.pk:
+        return redirect(first, permanent=False)
+    if pair != pair_slug(first.slug, second.slug):
+        return redirect(comparison_url(first, second), permanent=True)
+
+    etag = page_etag(
+        request,
+        *(
+            (
+                tool.pk,
+                tool.updated_at,
+                tool.reviews_updated_at,
+                tool.reviews_total,
+                tool.panel,
+                tool.community,
+                tool.category.name,
+            )
+            for tool in (first, second)
+        ),
+        catalogue_version(),
+    )
+    if (response := not_modified(request, etag)) is not None:
+        return response
+
+    reviews = Review.objects.for_panel().filter(tool__in=[first, second])
+    others = list(Tool.objects.published().exclude(pk__in=[first.pk, second.pk]).compare_choices())
+    url = absolute_url(comparison_url(first, second))
+    title = f"{first.name} vs {second.name}: which one should you ship?"
+    response = render(
+        request,
+        "comparisons/detail.html",
+        {
+            "first": first,
+            "second": second,
+            "rows": matchup.decision_rows(first, second),
+            "scorecard": matchup.scorecard(first, second, reviews),
+            "more": [
+                (
+                    tool,
+                    [
+                        (other, comparison_url(tool, other))
+                        for other in matchup.rivals(tool, others, limit=COMPARE_SUGGESTIONS)
+                    ],
+                )
+                for tool in (first, second)
+            ],
+            "json_ld": structured_data.comparison(first, second, url),
+            "page_title": f"{title} — ShipOrSkip",
+            "page_description": f"{first.name} ({first.panel.line}) against {second.name} "
+            f"({second.panel.line}): the panel's scores, the community vote, pricing and "
+            "every critic's review side by side.",
+            "og_type": "article",
+        },
+    )
+    return mark_revalidate(response, etag)
+
+
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    featured = Paginator(FeaturedComparison.objects.live(), FEATURED_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    pool = Tool.objects.published().select_related("category").by_community_votes()
+    popular = matchup.popular_pairs(pool[:POPULAR_POOL], limit=POPULAR_PAIRS)
+    suffix = f" — page {featured.number}" if featured.number > 1 else ""
+    return render(
+        request,
+        "comparisons/index.html",
+        {
+            "page": featured,
+            "featured": featured.object_list,
+            "popular": [(a, b, comparison_url(a, b)) for a, b in popular],
+            "choices": Tool.objects.published().compare_choices(),
+            "page_title": f"Compare AI and developer tools side by side — ShipOrSkip{suffix}",
+            "page_description": "Head-to-head verdicts: two tools, the panel's scores, the "
+            "community vote and every critic's review side by side.",
+        },
+    )
+
+
+@require_safe
+def pick(request: HttpRequest) -> HttpResponse:
+    """The compare picker's GET form lands here and is sent on to the canonical page."""
+    wanted = [request.GET.get("a", "").strip(), request.GET.get("b", "").strip()]
+    tools = (
+        {tool.slug: tool for tool in Tool.objects.published().filter(slug__in=wanted)}
+        if all(is_slug(slug) for slug in wanted)
+        else {}
+    )
+    if not all(slug in tools for slug in wanted):
+        return render(
+            request,
+            "comparisons/pick.html",
+            {
+                "choices": Tool.objects.published().compare_choices(),
+                "selected": wanted,
+                "error": "Choose two published tools to compare.",
+                "page_title": "Choose two tools to compare — ShipOrSkip",
+                "noindex": True,
+            },
+            status=400,
+        )
+    first, second = tools[wanted[0]], tools[wanted[1]]
+    if first.pk == second.pk:
+        return redirect(first)
+    return redirect(comparison_url(first, second))

@@ -1,0 +1,211 @@
+"""What a reader sees on the home, tool, category and search pages."""
+
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import CategoryFactory, ReviewFactory, ToolFactory, cast_votes, review_tool
+
+pytestmark = pytest.mark.django_db
+
+BUDGET = 8
+
+
+def text_of(response) -> str:
+    return unescape(response.content.decode())
+
+
+def test_home_sections_sort_tools_into_top_shipped_and_most_divided(client, panel):
+    unanimous = ToolFactory(name="Unanimous", published_at=timezone.now() - timedelta(days=3))
+    review_tool(unanimous, panel, "sssssss")
+    narrow = ToolFactory(name="Narrow Win", published_at=timezone.now() - timedelta(days=2))
+    review_tool(narrow, panel, "sssskkk")
+    split = ToolFactory(name="Even Split")
+    review_tool(split, panel, "sskk")
+    pending = ToolFactory(name="Still Pending")
+    review_tool(pending, panel, "s")
+
+    html = text_of(client.get(reverse("tools:home")))
+    top = html.split('id="top-heading"')[1].split("</section>")[0]
+    divided = html.split('id="divided-heading"')[1].split("</section>")[0]
+    latest = html.split('id="latest-heading"')[1]
+
+    assert top.index("Unanimous") < top.index("Narrow Win")
+    assert "Even Split" not in top
+    assert "Even Split" in divided and "Narrow Win" in divided
+    assert "Unanimous" not in divided and "Still Pending" not in divided
+    assert latest.index("Still Pending") < latest.index("Unanimous")
+
+
+def test_home_shows_featured_comparisons_of_published_tools_only(client, catalogue):
+    from comparisons.models import FeaturedComparison
+
+    hidden = ToolFactory(name="Hidden Draft", draft=True)
+    FeaturedComparison.objects.create(tool_a=catalogue[10], tool_b=hidden)
+    html = text_of(client.get(reverse("tools:home")))
+    featured = html.split('id="featured-heading"')[1].split("</section>")[0]
+    assert f'{catalogue[0].name} <span class="vs">vs</span> {catalogue[1].name}' in featured
+    assert "Hidden Draft" not in featured
+
+
+def test_home_page_two_is_the_next_slice_of_latest(client, catalogue):
+    first = text_of(client.get(reverse("tools:home")))
+    second = client.get(reverse("tools:home"), {"page": 2})
+    html = text_of(second)
+    assert "Page 2 of 3" in html
+    assert "Top shipped" not in html
+    assert "— page 2</title>" in html
+    assert 'rel="canonical" href="http://127.0.0.1:8000/?page=2"' in html
+    assert "Page 1 of 3" in first
+
+
+def test_tool_page_share_box_has_the_share_text_and_links(client, panel, settings):
+    settings.SITE_URL = "https://shiporskip.example"
+    tool = ToolFactory(name="Cursor", slug="cursor")
+    review_tool(tool, panel, "ssss")
+    html = text_of(client.get(tool.get_absolute_url()))
+    expected = (
+        "Cursor verdict: SHIP — 4 ships · 0 skips from the expert panel. "
+        "Full review: https://shiporskip.example/tools/cursor/"
+    )
+    assert f'<p class="share-text" id="share-text">{expected}</p>' in html
+    assert 'data-copy-target="#share-text"' in html
+    for network in ["x.com/intent/post", "bsky.app", "linkedin.com", "news.ycombinator.com"]:
+        assert network in html
+
+
+def test_tool_page_suggests_same_category_comparisons_first(client, panel):
+    coding = CategoryFactory(name="Coding")
+    other = CategoryFactory(name="Other")
+    tool = ToolFactory(name="Cursor", slug="cursor", category=coding)
+    ToolFactory(name="Aider", slug="aider", category=other)
+    ToolFactory(name="Zed AI", slug="zed-ai", category=coding)
+    html = text_of(client.get(tool.get_absolute_url()))
+    links = html.split('id="compare-heading"')[1]
+    assert links.index("Cursor vs Zed AI") < links.index("Cursor vs Aider")
+    assert 'href="/compare/cursor-vs-zed-ai/"' in links
+    assert 'href="/compare/aider-vs-cursor/"' in links
+    assert '<option value="aider">Aider</option>' in links
+
+
+def test_tool_page_reviews_link_their_critic_and_show_dates(client, panel):
+    tool = ToolFactory(published_at=timezone.now().replace(year=2025, month=3, day=4))
+    ReviewFactory(tool=tool, persona=panel[1], score=41, verdict="skip")
+    html = text_of(client.get(tool.get_absolute_url()))
+    assert f'href="/critics/{panel[1].slug}/"' in html
+    assert "41</strong>/100" in html and "SKIP" in html
+    assert "Reviewed <time" in html and "4 March 2025" in html
+
+
+def test_tool_page_query_budget(client, catalogue, django_assert_max_num_queries):
+    with django_assert_max_num_queries(BUDGET):
+        response = client.get(catalogue[0].get_absolute_url())
+    assert response.status_code == 200
+    assert text_of(response).count('class="review"') == 7
+
+
+def test_category_page_lists_only_its_published_tools(client, panel):
+    coding = CategoryFactory(name="Coding assistants", slug="coding", description="Pairs.")
+    ToolFactory(name="In Category", category=coding)
+    ToolFactory(name="Drafted", category=coding, draft=True)
+    ToolFactory(name="Elsewhere")
+    response = client.get(coding.get_absolute_url())
+    html = text_of(response)
+    assert coding.get_absolute_url() == "/categories/coding/"
+    assert "<h1>Coding assistants</h1>" in html
+    assert "In Category" in html
+    assert "Drafted" not in html and "Elsewhere" not in html
+    assert client.get("/categories/nope/").status_code == 404
+
+
+def test_category_index_counts_published_tools(client):
+    coding = CategoryFactory(name="Coding")
+    ToolFactory.create_batch(2, category=coding)
+    ToolFactory(category=coding, draft=True)
+    html = text_of(client.get(reverse("tools:categories")))
+    assert "2 verdicts" in html
+
+
+def test_category_pages_query_budget(client, catalogue, django_assert_max_num_queries):
+    with django_assert_max_num_queries(BUDGET):
+        assert client.get(reverse("tools:categories")).status_code == 200
+    with django_assert_max_num_queries(BUDGET):
+        response = client.get(catalogue[0].category.get_absolute_url())
+    assert text_of(response).count('class="tool-card"') == 10
+
+
+def test_search_ranks_name_matches_above_review_mentions(client, panel):
+    named = ToolFactory(name="Pinecone", tagline="Managed vector database")
+    mentioned = ToolFactory(name="Pgvector", tagline="Vectors inside Postgres")
+    ReviewFactory(tool=mentioned, persona=panel[0], body="Cheaper than Pinecone for most.")
+    ToolFactory(name="Unrelated", tagline="Nothing to see")
+    html = text_of(client.get(reverse("tools:search"), {"q": "pinecone"}))
+    assert "2 results for “pinecone”" in html
+    assert html.index(named.name) < html.index(mentioned.name, html.index("results for"))
+    assert "Unrelated" not in html.split("results for")[1]
+
+
+def test_search_matches_word_prefixes_and_stems(client, panel):
+    ToolFactory(name="Ollama", tagline="Run models locally")
+    html = text_of(client.get(reverse("tools:search"), {"q": "olla"}))
+    assert "1 result for “olla”" in html
+    html = text_of(client.get(reverse("tools:search"), {"q": "running model"}))
+    assert "1 result for" in html
+
+
+def test_search_ignores_drafts_and_draft_reviews(client, panel):
+    ToolFactory(name="Secret Sauce", draft=True)
+    tool = ToolFactory(name="Plain")
+    ReviewFactory(tool=tool, persona=panel[0], body="zebra", status="draft")
+    for q in ["secret", "zebra"]:
+        assert "0 results" in text_of(client.get(reverse("tools:search"), {"q": q}))
+
+
+@pytest.mark.parametrize(
+    "q", ["", "   ", "!!!", "'&|:*()", "a & b | !c", "nul\x00byte", "ünïcödé 日本"]
+)
+def test_search_survives_punctuation_and_empty_queries(client, panel, q):
+    ToolFactory(name="Anything")
+    response = client.get(reverse("tools:search"), {"q": q})
+    assert response.status_code == 200
+
+
+def test_search_refuses_overlong_queries_with_a_clear_400(client):
+    response = client.get(reverse("tools:search"), {"q": "x" * 201})
+    assert response.status_code == 400
+    assert "at most 200 characters" in text_of(response)
+
+
+def test_search_htmx_request_gets_only_the_results_fragment(client, panel):
+    ToolFactory(name="Ollama")
+    response = client.get(reverse("tools:search"), {"q": "ollama"}, headers={"HX-Request": "true"})
+    html = text_of(response)
+    assert html.lstrip().startswith('<section class="search-results"')
+    assert "<html" not in html and "Ollama" in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_search_page_is_not_indexed(client):
+    assert '<meta name="robots" content="noindex">' in text_of(client.get(reverse("tools:search")))
+
+
+def test_search_query_budget(client, catalogue, django_assert_max_num_queries):
+    with django_assert_max_num_queries(BUDGET):
+        response = client.get(reverse("tools:search"), {"q": "tool"})
+    assert "50 results" in text_of(response)
+
+
+def test_search_results_paginate_and_keep_the_query(client, catalogue):
+    html = text_of(client.get(reverse("tools:search"), {"q": "tool", "page": 2}))
+    assert "Page 2 of 3" in html
+    assert 'href="?q=tool&page=3"' in html
+
+
+def test_unpublished_community_votes_do_not_leak_between_tools(client, panel):
+    voted = ToolFactory(name="Voted")
+    cast_votes(voted, ships=12)
+    quiet = ToolFactory(name="Quiet")
+    assert "No community votes yet" in text_of(client.get(quiet.get_absolute_url()))
