@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "votes",
     "comparisons",
     "badges",
+    "newsletter",
 ]
 
 MIDDLEWARE = [
@@ -246,3 +247,17 @@ SHIPORSKIP_MIN_PANEL_REVIEWS = env_int("SHIPORSKIP_MIN_PANEL_REVIEWS", 3)
 SHIPORSKIP_MIN_COMMUNITY_VOTES = env_int("SHIPORSKIP_MIN_COMMUNITY_VOTES", 10)
 # The panel has at most this many critics.
 SHIPORSKIP_MAX_PANEL = 7
+
+# --- Weekly digest, bookmarks and share cards ---------------------------------------------
+# How long an emailed confirmation link stays valid, in seconds.
+NEWSLETTER_CONFIRM_MAX_AGE = env_int("NEWSLETTER_CONFIRM_MAX_AGE", 48 * 3600)
+# Signup attempts allowed per window, per client IP and per address.
+NEWSLETTER_SIGNUP_WINDOW = env_int("NEWSLETTER_SIGNUP_WINDOW", 3600)
+NEWSLETTER_SIGNUP_IP_LIMIT = env_int("NEWSLETTER_SIGNUP_IP_LIMIT", 10)
+NEWSLETTER_SIGNUP_EMAIL_LIMIT = env_int("NEWSLETTER_SIGNUP_EMAIL_LIMIT", 3)
+# Digest emails handed to the mail server per connection and per transaction.
+NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 100)
+# Most bookmarks a reader can keep; the bookmarks endpoint refuses longer lists.
+SHIPORSKIP_MAX_BOOKMARKS = 50
+# Rendered share images stay in the cache this long; a verdict change uses a new key anyway.
+SHIPORSKIP_SHARE_CARD_CACHE_SECONDS = env_int("SHIPORSKIP_SHARE_CARD_CACHE_SECONDS", 7 * 86400)
