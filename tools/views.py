@@ -46,7 +46,9 @@ def bookmark_cards(request: HttpRequest) -> HttpResponse:
 
     A POST because the list travels in the body, but it reads only: nothing is stored.
     """
-    slugs = request.POST.getlist("slug")
+    # One comma-separated field: a list of separate fields would run into
+    # DATA_UPLOAD_MAX_NUMBER_FIELDS long before the bookmark limit.
+    slugs = [slug.strip() for slug in request.POST.get("slugs", "").split(",") if slug.strip()]
     if len(slugs) > settings.SHIPORSKIP_MAX_BOOKMARKS:
         return HttpResponseBadRequest(
             f"At most {settings.SHIPORSKIP_MAX_BOOKMARKS} bookmarks at a time.",

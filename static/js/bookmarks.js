@@ -40,14 +40,7 @@
   function loadBookmarkCards() {
     const loader = document.getElementById("bookmark-loader");
     if (!loader || !window.htmx) return;
-    for (const input of loader.querySelectorAll("input[name=slug]")) input.remove();
-    for (const slug of readBookmarks()) {
-      const input = document.createElement("input");
-      input.type = "hidden";
-      input.name = "slug";
-      input.value = slug;
-      loader.append(input);
-    }
+    loader.elements.slugs.value = readBookmarks().join(",");
     htmx.trigger(loader, "bookmarks-ready");
   }
 
