@@ -32,25 +32,31 @@ def _signup_limited(request: HttpRequest, email: str) -> bool:
     return by_ip or by_address
 
 
+def _signup_page(request: HttpRequest, form: SignupForm, *, status: int = 200) -> HttpResponse:
+    # The page has its own form, so the footer's copy stays out of the way.
+    context = {"signup_form": form, "hide_footer_signup": True}
+    return render(request, "newsletter/signup.html", context, status=status)
+
+
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     """The signup page; the footer form on every page posts here too (htmx or plain)."""
     if request.method != "POST":
-        return render(request, "newsletter/signup.html", {"form": SignupForm(), "place": "page"})
+        return _signup_page(request, SignupForm())
 
     place = "page" if request.POST.get("place") == "page" else "footer"
     form = SignupForm(request.POST)
     if not form.is_valid():
-        context = {"form": form, "place": place}
         if request.htmx:
+            context = {"signup_form": form, "place": place}
             return render(request, "newsletter/signup_form.html", context, status=400)
-        return render(request, "newsletter/signup.html", context, status=400)
+        return _signup_page(request, form, status=400)
 
     email = form.cleaned_data["email"]
     if _signup_limited(request, email):
         if request.htmx:
-            context = {"form": form, "place": place, "limited": SLOW_DOWN}
+            context = {"signup_form": form, "place": place, "limited": SLOW_DOWN}
             return render(request, "newsletter/signup_form.html", context, status=429)
         return too_many_requests(request, SLOW_DOWN)
 
