@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import ToolFactory, review_tool
 from tests.server import gunicorn
@@ -63,9 +64,7 @@ def test_bookmark_two_tools_reload_and_compare_them(page, panel):
         page.goto(base_url + "/bookmarks/")
         page.locator("#bookmark-results .tool-card").first.wait_for()
         page.locator("#bookmark-results").get_by_role("button", name="Bookmark Zed").click()
-        page.wait_for_function(
-            "document.querySelectorAll('#bookmark-results .tool-card').length === 1"
-        )
+        expect(page.locator("#bookmark-results .tool-card")).to_have_count(1)
         assert problems == []
 
 
