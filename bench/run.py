@@ -50,7 +50,23 @@ def endpoints() -> list[Endpoint]:
         Endpoint("home page", "/"),
         Endpoint("tool page", "/tools/mixtral-8x22b/"),
         Endpoint("healthz", "/healthz"),
+        Endpoint("share card (tool)", "/og/tools/mixtral-8x22b.png"),
+        Endpoint("share card (pair)", "/og/compare/codestral-vs-mixtral-8x22b.png"),
+        Endpoint("bookmarks page", "/bookmarks/"),
+        Endpoint("bookmark cards (5)", "/bookmarks/cards/", "POST", BOOKMARK_CARDS_SCRIPT),
+        Endpoint("digest signup page", "/newsletter/"),
     ]
+
+
+# A fixed CSRF secret in both cookie and header passes Django's check without a page load.
+BOOKMARK_CARDS_SCRIPT = """
+wrk.method = "POST"
+wrk.body = "slugs=cursor,github-copilot,ollama,vllm,pgvector"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["HX-Request"] = "true"
+wrk.headers["X-CSRFToken"] = "benchbenchbenchbenchbenchbench12"
+wrk.headers["Cookie"] = "csrftoken=benchbenchbenchbenchbenchbench12"
+"""
 
 
 LATENCY_SCRIPT = """

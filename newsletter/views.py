@@ -1,3 +1,6 @@
+import logging
+import smtplib
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +15,9 @@ from shiporskip.clientip import client_ip
 from shiporskip.ratelimit import is_rate_limited, too_many_requests
 
 SLOW_DOWN = "Too many signup attempts. Please wait a while and try again."
+MAIL_DOWN = "We couldn't send the confirmation email just now. Please try again in a few minutes."
+
+logger = logging.getLogger(__name__)
 
 
 def _signup_limited(request: HttpRequest, email: str) -> bool:
@@ -56,11 +62,19 @@ def signup(request: HttpRequest) -> HttpResponse:
     email = form.cleaned_data["email"]
     if _signup_limited(request, email):
         if request.htmx:
-            context = {"signup_form": form, "place": place, "limited": SLOW_DOWN}
+            context = {"signup_form": form, "place": place, "notice": SLOW_DOWN}
             return render(request, "newsletter/signup_form.html", context, status=429)
         return too_many_requests(request, SLOW_DOWN)
 
-    services.request_subscription(email=email)
+    try:
+        services.request_subscription(email=email)
+    except (smtplib.SMTPException, OSError):
+        # The mail server is down or refused us: say so instead of promising an email.
+        logger.exception("Could not send the digest signup email")
+        if request.htmx:
+            context = {"signup_form": form, "place": place, "notice": MAIL_DOWN}
+            return render(request, "newsletter/signup_form.html", context, status=503)
+        return render(request, "newsletter/try_later.html", {"message": MAIL_DOWN}, status=503)
     if request.htmx:
         return render(request, "newsletter/signup_form.html", {"sent": True, "place": place})
     return redirect("newsletter:check_inbox")

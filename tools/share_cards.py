@@ -198,7 +198,8 @@ def _pill(draw: ImageDraw.ImageDraw, xy: tuple[int, int], face: ToolFace, size: 
 
 def _render(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    # zlib's default level: optimize=True costs four times the CPU for 4% fewer bytes.
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 

@@ -17,11 +17,12 @@ document.addEventListener("click", async (event) => {
   setTimeout(() => { button.textContent = label; }, 2000);
 });
 
-// htmx leaves 4xx answers unswapped; a form marked data-swap-errors shows them in place,
-// because there the answer is the form again with its error message.
+// htmx leaves 4xx and 5xx answers unswapped; a form marked data-swap-errors shows 4xx and
+// 503 answers in place, because there the answer is the form again with its message.
 document.addEventListener("htmx:beforeSwap", (event) => {
   const status = event.detail.xhr.status;
-  if (status >= 400 && status < 500 && event.detail.requestConfig.elt.closest("[data-swap-errors]")) {
+  const explained = (status >= 400 && status < 500) || status === 503;
+  if (explained && event.detail.requestConfig.elt.closest("[data-swap-errors]")) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }

@@ -289,3 +289,18 @@ def test_tokens_die_when_the_address_is_corrected(client):
     path = reverse("newsletter:unsubscribe", args=[unsubscribe_token(subscriber)])
     Subscriber.objects.filter(pk=subscriber.pk).update(email="typo@example.com")
     assert client.post(path).status_code == 400
+
+
+def test_mail_server_down_says_so_and_promises_nothing(client, monkeypatch):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    def refuse(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse)
+    response = sign_up(client, "reader@example.com")
+    assert response.status_code == 503
+    assert "couldn&#x27;t send the confirmation email" in response.content.decode()
+    htmx = sign_up(client, "reader@example.com", headers={"HX-Request": "true"})
+    assert htmx.status_code == 503
+    assert "Check your inbox" not in htmx.content.decode()
