@@ -22,6 +22,8 @@ MAX_NEW_VERDICTS = 12
 MAX_MOVERS = 3
 # Movers are picked from the tools with the most votes this week; a handful is plenty.
 MOVER_CANDIDATES = 20
+# Rivals for the featured comparison are drawn from the most-voted tools with a verdict.
+MAX_RIVALS = 200
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,9 @@ class Digest:
         if count:
             return (
                 f"ShipOrSkip weekly: {count} new verdict{'' if count == 1 else 's'} "
-                f"({self.week:%-d %b})"
+                f"({self.week.day} {self.week:%b})"
             )
-        return f"ShipOrSkip weekly: what the community moved on ({self.week:%-d %b})"
+        return f"ShipOrSkip weekly: what the community moved on ({self.week.day} {self.week:%b})"
 
     @property
     def featured_url(self) -> str | None:
@@ -130,20 +132,24 @@ def _movers(since: datetime.datetime) -> list[Mover]:
 
 
 def _featured_pair(anchors: list[Tool]) -> tuple[Tool, Tool] | None:
-    """The week's headline tool against its most-voted rival with a verdict in its category."""
-    for anchor in anchors[:1]:
-        rival = (
-            Tool.objects.published()
-            .with_stats()
-            .filter(category_id=anchor.category_id)
-            .exclude(pk=anchor.pk)
-            .exclude(panel_verdict=PanelVerdict.PENDING)
-            .alias(community_votes=F("community_ships") + F("community_skips"))
-            .order_by("-community_votes", "name")
-            .first()
-        )
-        if rival is not None:
-            return anchor, rival
+    """The first anchor that has a rival: the most-voted tool with a verdict in its category.
+
+    One query for every anchor's category at once, most-voted first.
+    """
+    if not anchors:
+        return None
+    rivals = (
+        Tool.objects.published()
+        .with_stats()
+        .filter(category_id__in={anchor.category_id for anchor in anchors})
+        .exclude(panel_verdict=PanelVerdict.PENDING)
+        .alias(community_votes=F("community_ships") + F("community_skips"))
+        .order_by("-community_votes", "name")[:MAX_RIVALS]
+    )
+    for anchor in anchors:
+        for rival in rivals:
+            if rival.category_id == anchor.category_id and rival.pk != anchor.pk:
+                return anchor, rival
     return None
 
 

@@ -213,3 +213,15 @@ def test_preview_is_for_staff_only(client, django_user_model):
     user = django_user_model.objects.create_user(username="reader", password="x", is_staff=True)
     client.force_login(user)
     assert client.get("/admin/newsletter/digestsend/preview/").status_code == 403
+
+
+def test_featured_comparison_falls_back_to_an_anchor_that_has_a_rival(panel):
+    loner = ToolFactory(name="Only One Here", published_at=days_ago(1))
+    review_tool(loner, panel, "sss")
+    crowded = CategoryFactory(slug="crowded", name="Crowded")
+    second = ToolFactory(name="Second Anchor", category=crowded, published_at=days_ago(2))
+    review_tool(second, panel, "ssk")
+    rival = ToolFactory(name="Old Rival", category=crowded, published_at=days_ago(90))
+    review_tool(rival, panel, "kkk")
+    first, other = build_digest().featured_pair
+    assert (first.name, other.name) == ("Second Anchor", "Old Rival")
