@@ -40,6 +40,8 @@
   function loadBookmarkCards() {
     const loader = document.getElementById("bookmark-loader");
     if (!loader || !window.htmx) return;
+    const loading = document.querySelector("[data-bookmarks-loading]");
+    if (loading) loading.hidden = false;
     loader.elements.slugs.value = readBookmarks().join(",");
     htmx.trigger(loader, "bookmarks-ready");
   }
