@@ -62,6 +62,11 @@ def endpoints() -> list[Endpoint]:
         Endpoint(
             "tool page, revalidated (304)", "/tools/mixtral-8x22b/", script=revalidate_script()
         ),
+        Endpoint("share card (tool)", "/og/tools/mixtral-8x22b.png"),
+        Endpoint("share card (pair)", "/og/compare/codestral-vs-mixtral-8x22b.png"),
+        Endpoint("bookmarks page", "/bookmarks/"),
+        Endpoint("bookmark cards (5)", "/bookmarks/cards/", "POST", BOOKMARK_CARDS_SCRIPT),
+        Endpoint("digest signup page", "/newsletter/"),
     ]
 
 
@@ -110,6 +115,17 @@ request = function()
   if etag then wrk.headers["If-None-Match"] = etag end
   return wrk.format()
 end
+"""
+
+
+# A fixed CSRF secret in both cookie and header passes Django's check without a page load.
+BOOKMARK_CARDS_SCRIPT = """
+wrk.method = "POST"
+wrk.body = "slugs=cursor,github-copilot,ollama,vllm,pgvector"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["HX-Request"] = "true"
+wrk.headers["X-CSRFToken"] = "benchbenchbenchbenchbenchbench12"
+wrk.headers["Cookie"] = "csrftoken=benchbenchbenchbenchbenchbench12"
 """
 
 

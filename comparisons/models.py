@@ -3,21 +3,13 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
-from django.urls import reverse
 
+from comparisons.pairs import comparison_path
 from tools.models import Tool
-
-PAIR_SEPARATOR = "-vs-"
-
-
-def pair_slug(first: str, second: str) -> str:
-    """The canonical ``a-vs-b`` for two tool slugs: alphabetical, so each pair has one URL."""
-    low, high = sorted([first, second])
-    return f"{low}{PAIR_SEPARATOR}{high}"
 
 
 def comparison_url(first: Tool, second: Tool) -> str:
-    return reverse("comparisons:detail", kwargs={"pair": pair_slug(first.slug, second.slug)})
+    return comparison_path(first.slug, second.slug)
 
 
 class FeaturedComparisonQuerySet(models.QuerySet):

@@ -1,16 +1,19 @@
 from django.core.paginator import Paginator
-from django.core.validators import slug_re
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from comparisons import matchup
-from comparisons.models import PAIR_SEPARATOR, FeaturedComparison, comparison_url, pair_slug
+from comparisons.models import FeaturedComparison, comparison_url
+from comparisons.pairs import is_slug, pair_slug, split_pair
 from reviews.models import Review
 from shiporskip.conditional import catalogue_version, mark_revalidate, not_modified, page_etag
 from tools import structured_data
 from tools.models import Tool
 from tools.sharing import absolute_url
+from votes.identity import voter_from_cookie
+from votes.models import Vote
 
 FEATURED_PER_PAGE = 12
 POPULAR_PAIRS = 8
@@ -18,26 +21,9 @@ POPULAR_POOL = 60
 COMPARE_SUGGESTIONS = 5
 
 
-def is_slug(value: str) -> bool:
-    """Only real slugs reach the database (a NUL byte, say, would make PostgreSQL raise)."""
-    return bool(slug_re.match(value))
-
-
-def split_candidates(pair: str) -> list[tuple[str, str]]:
-    """Every way to read ``pair`` as ``<a>-vs-<b>``: slugs may contain "-vs-" themselves."""
-    candidates = []
-    start = pair.find(PAIR_SEPARATOR)
-    while start > 0:
-        first, second = pair[:start], pair[start + len(PAIR_SEPARATOR) :]
-        if is_slug(first) and is_slug(second):
-            candidates.append((first, second))
-        start = pair.find(PAIR_SEPARATOR, start + 1)
-    return candidates
-
-
 @require_safe
 def detail(request: HttpRequest, pair: str) -> HttpResponse:
-    candidates = split_candidates(pair)
+    candidates = split_pair(pair)
     slugs = {slug for candidate in candidates for slug in candidate}
     tools = {
         tool.slug: tool
@@ -75,6 +61,7 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
         return response
 
     reviews = Review.objects.for_panel().filter(tool__in=[first, second])
+    my_votes = Vote.objects.choices_by_tool(voter=voter_from_cookie(request), tools=[first, second])
     others = list(Tool.objects.published().exclude(pk__in=[first.pk, second.pk]).compare_choices())
     url = absolute_url(comparison_url(first, second))
     title = f"{first.name} vs {second.name}: which one should you ship?"
@@ -84,6 +71,7 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
         {
             "first": first,
             "second": second,
+            "my_votes": my_votes,
             "rows": matchup.decision_rows(first, second),
             "scorecard": matchup.scorecard(first, second, reviews),
             "more": [
@@ -102,6 +90,9 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
             f"({second.panel.line}): the panel's scores, the community vote, pricing and "
             "every critic's review side by side.",
             "og_type": "article",
+            "og_image": absolute_url(
+                reverse("tools:pair_share_card", args=[pair_slug(first.slug, second.slug)])
+            ),
         },
     )
     return mark_revalidate(response, etag)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "votes",
     "comparisons",
     "badges",
+    "newsletter",
 ]
 
 MIDDLEWARE = [
@@ -267,3 +268,16 @@ VOTE_RATE_PER_VOTER = env_int("VOTE_RATE_PER_VOTER", 20)
 VOTE_RATE_PER_VOTER_WINDOW = env_int("VOTE_RATE_PER_VOTER_WINDOW", 60)
 VOTE_RATE_PER_IP = env_int("VOTE_RATE_PER_IP", 120)
 VOTE_RATE_PER_IP_WINDOW = env_int("VOTE_RATE_PER_IP_WINDOW", 600)
+# --- Weekly digest, bookmarks and share cards ---------------------------------------------
+# How long an emailed confirmation link stays valid, in seconds.
+NEWSLETTER_CONFIRM_MAX_AGE = env_int("NEWSLETTER_CONFIRM_MAX_AGE", 48 * 3600)
+# Signup attempts allowed per window, per client IP and per address.
+NEWSLETTER_SIGNUP_WINDOW = env_int("NEWSLETTER_SIGNUP_WINDOW", 3600)
+NEWSLETTER_SIGNUP_IP_LIMIT = env_int("NEWSLETTER_SIGNUP_IP_LIMIT", 10)
+NEWSLETTER_SIGNUP_EMAIL_LIMIT = env_int("NEWSLETTER_SIGNUP_EMAIL_LIMIT", 3)
+# Digest emails handed to the mail server per connection and per transaction.
+NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 100)
+# Most bookmarks a reader can keep; the bookmarks endpoint refuses longer lists.
+SHIPORSKIP_MAX_BOOKMARKS = 50
+# Rendered share images stay in the cache this long; a verdict change uses a new key anyway.
+SHIPORSKIP_SHARE_CARD_CACHE_SECONDS = env_int("SHIPORSKIP_SHARE_CARD_CACHE_SECONDS", 7 * 86400)

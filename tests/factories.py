@@ -93,3 +93,15 @@ def cast_votes(tool: Tool, *, ships: int = 0, skips: int = 0) -> None:
             for n in range(count)
         ]
     )
+
+
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "newsletter.Subscriber"
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.com")
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        pending = factory.Trait(confirmed_at=None)
+        unsubscribed = factory.Trait(unsubscribed_at=factory.LazyFunction(timezone.now))

@@ -13,4 +13,9 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("feed/", LatestVerdictsFeed(), name="feed"),
     path("feed/atom/", LatestVerdictsAtomFeed(), name="feed-atom"),
+    path("bookmarks/", views.bookmarks, name="bookmarks"),
+    path("bookmarks/cards/", views.bookmark_cards, name="bookmark_cards"),
+    path("bookmarks/compare/", views.compare_bookmarks, name="compare_bookmarks"),
+    path("og/tools/<slug:slug>.png", views.share_card, name="share_card"),
+    path("og/compare/<slug:pair>.png", views.pair_share_card, name="pair_share_card"),
 ]

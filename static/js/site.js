@@ -21,3 +21,13 @@ document.addEventListener("click", async (event) => {
 for (const button of document.querySelectorAll("[data-copy-target][hidden]")) {
   if (navigator.clipboard) button.hidden = false;
 }
+// htmx leaves 4xx and 5xx answers unswapped; a form marked data-swap-errors shows 4xx and
+// 503 answers in place, because there the answer is the form again with its message.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const status = event.detail.xhr.status;
+  const explained = (status >= 400 && status < 500) || status === 503;
+  if (explained && event.detail.requestConfig.elt.closest("[data-swap-errors]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -7,7 +7,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from comparisons.models import FeaturedComparison
-from comparisons.views import split_candidates
+from comparisons.pairs import split_pair
 from tests.factories import CategoryFactory, ReviewFactory, ToolFactory, cast_votes, review_tool
 
 pytestmark = pytest.mark.django_db
@@ -130,10 +130,10 @@ def test_slugs_containing_vs_still_work(client, panel):
     assert reverse_order["Location"] == "/compare/vim-vs-emacs-bot-vs-zed/"
 
 
-def test_split_candidates_reads_every_possible_pair():
-    assert split_candidates("a-vs-b-vs-c") == [("a", "b-vs-c"), ("a-vs-b", "c")]
-    assert split_candidates("-vs-a") == []
-    assert split_candidates("plain") == []
+def test_split_pair_reads_every_possible_pair():
+    assert split_pair("a-vs-b-vs-c") == [("a", "b-vs-c"), ("a-vs-b", "c")]
+    assert split_pair("-vs-a") == []
+    assert split_pair("plain") == []
 
 
 def test_comparison_query_budget(client, catalogue, django_assert_max_num_queries):

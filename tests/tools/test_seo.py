@@ -62,7 +62,10 @@ def test_every_reading_page_has_its_own_title_description_and_canonical(client, 
         descriptions.add(meta(head, "description"))
         assert f'<link rel="canonical" href="https://shiporskip.example{path}">' in head
         assert meta(head, "og:url") == f"https://shiporskip.example{path}"
-        assert meta(head, "og:title") and meta(head, "twitter:card") == "summary"
+        # Tool and comparison pages have a share card; the others a plain summary card.
+        has_card = path.startswith(("/tools/", "/compare/")) and path != "/compare/"
+        expected_card = "summary_large_image" if has_card else "summary"
+        assert meta(head, "og:title") and meta(head, "twitter:card") == expected_card
     assert len(titles) == len(paths)
     assert len(descriptions) == len(paths)
 
@@ -75,8 +78,8 @@ def test_tool_page_link_preview_tags(client, panel):
     assert meta(head, "og:type") == "article"
     assert "An editor that writes code." in meta(head, "og:description")
     assert meta(head, "twitter:title") == "Cursor verdict: SHIP — ShipOrSkip"
-    # No share card exists yet, so no og:image may point at one.
-    assert "og:image" not in head
+    assert meta(head, "og:image") == "https://shiporskip.example/og/tools/cursor.png"
+    assert meta(head, "twitter:card") == "summary_large_image"
 
 
 def test_canonical_ignores_tracking_parameters(client, catalogue):

@@ -1,0 +1,122 @@
+import logging
+import smtplib
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from newsletter import services
+from newsletter.forms import SignupForm
+from newsletter.tokens import read_confirm_token, read_unsubscribe_token
+from shiporskip.clientip import client_ip
+from shiporskip.ratelimit import is_rate_limited, too_many_requests
+
+SLOW_DOWN = "Too many signup attempts. Please wait a while and try again."
+MAIL_DOWN = "We couldn't send the confirmation email just now. Please try again in a few minutes."
+
+logger = logging.getLogger(__name__)
+
+
+def _signup_limited(request: HttpRequest, email: str) -> bool:
+    # Both limits count every attempt, so the address limit also stops one person
+    # flooding someone else's inbox with confirmation emails from many networks.
+    by_ip = is_rate_limited(
+        "newsletter-signup-ip",
+        client_ip(request),
+        limit=settings.NEWSLETTER_SIGNUP_IP_LIMIT,
+        window=settings.NEWSLETTER_SIGNUP_WINDOW,
+    )
+    by_address = is_rate_limited(
+        "newsletter-signup-email",
+        email.lower(),
+        limit=settings.NEWSLETTER_SIGNUP_EMAIL_LIMIT,
+        window=settings.NEWSLETTER_SIGNUP_WINDOW,
+    )
+    return by_ip or by_address
+
+
+def _signup_page(request: HttpRequest, form: SignupForm, *, status: int = 200) -> HttpResponse:
+    # The page has its own form, so the footer's copy stays out of the way.
+    context = {"signup_form": form, "hide_footer_signup": True}
+    return render(request, "newsletter/signup.html", context, status=status)
+
+
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "HEAD", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """The signup page; the footer form on every page posts here too (htmx or plain)."""
+    if request.method != "POST":
+        return _signup_page(request, SignupForm())
+
+    place = "page" if request.POST.get("place") == "page" else "footer"
+    form = SignupForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            context = {"signup_form": form, "place": place}
+            return render(request, "newsletter/signup_form.html", context, status=400)
+        return _signup_page(request, form, status=400)
+
+    email = form.cleaned_data["email"]
+    if _signup_limited(request, email):
+        if request.htmx:
+            context = {"signup_form": form, "place": place, "notice": SLOW_DOWN}
+            return render(request, "newsletter/signup_form.html", context, status=429)
+        return too_many_requests(request, SLOW_DOWN)
+
+    try:
+        services.request_subscription(email=email)
+    except (smtplib.SMTPException, OSError):
+        # The mail server is down or refused us: say so instead of promising an email.
+        logger.exception("Could not send the digest signup email")
+        if request.htmx:
+            context = {"signup_form": form, "place": place, "notice": MAIL_DOWN}
+            return render(request, "newsletter/signup_form.html", context, status=503)
+        return render(request, "newsletter/try_later.html", {"message": MAIL_DOWN}, status=503)
+    if request.htmx:
+        return render(request, "newsletter/signup_form.html", {"sent": True, "place": place})
+    return redirect("newsletter:check_inbox")
+
+
+@require_safe
+def check_inbox(request: HttpRequest) -> HttpResponse:
+    return render(request, "newsletter/check_inbox.html")
+
+
+def _bad_link(request: HttpRequest, kind: str) -> HttpResponse:
+    return render(request, "newsletter/bad_link.html", {"kind": kind}, status=400)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button and changes nothing (mail scanners follow links); POST confirms."""
+    claim = read_confirm_token(token)
+    if claim is None:
+        return _bad_link(request, "confirm")
+    if request.method != "POST":
+        return render(request, "newsletter/confirm.html", {"token": token})
+    subscriber = services.confirm_subscription(claim=claim)
+    if subscriber is None:
+        return _bad_link(request, "confirm")
+    return render(request, "newsletter/confirmed.html", {"subscriber": subscriber})
+
+
+# The signed token in the URL is the authorisation here, not a session: mail providers
+# send RFC 8058 one-click POSTs ("List-Unsubscribe=One-Click") with no cookie and no CSRF
+# token, and a forged cross-site POST could only unsubscribe the token's own owner, which
+# needs the token from their inbox in the first place.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks "unsubscribe?" and changes nothing; POST (button or mail provider) does it."""
+    claim = read_unsubscribe_token(token)
+    if claim is None:
+        return _bad_link(request, "unsubscribe")
+    if request.method != "POST":
+        return render(request, "newsletter/unsubscribe.html", {"token": token})
+    subscriber = services.unsubscribe(claim=claim)
+    if subscriber is None:
+        return _bad_link(request, "unsubscribe")
+    return render(request, "newsletter/unsubscribed.html", {"subscriber": subscriber})

@@ -1,0 +1,278 @@
+"""Open Graph share images (1200 x 630 PNG) drawn from the verdict data with Pillow.
+
+Each image is cached under a hash of exactly the data it shows plus the design version,
+so a new review or a shift in community votes changes the key and the next request draws
+a fresh image; nothing has to remember to invalidate anything. The same hash is the ETag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache as django_cache
+from PIL import Image, ImageDraw, ImageFont
+
+from tools.models import Tool
+
+WIDTH, HEIGHT = 1200, 630
+MARGIN = 64
+# Bump when the drawing changes, so cached images of the old design are not served.
+DESIGN_VERSION = 1
+
+BACKGROUND = "#12151a"
+SURFACE = "#1c2129"
+TEXT = "#e8ebef"
+MUTED = "#aab3bf"
+BRAND = "#7fdc9c"
+VERDICT_COLOURS = {
+    "ship": ("#7fdc9c", "#0c2416"),
+    "skip": ("#ff9d94", "#2d0f0c"),
+    "split": ("#f3c66b", "#2a1f05"),
+    "pending": ("#c3cad3", "#1b1f24"),
+}
+VERDICT_ICONS = {"ship": "▲", "skip": "▼", "split": "◆", "pending": "…"}
+
+# DejaVu covers the verdict arrows; Debian and most slim images ship it
+# (fonts-dejavu-core). Without it Pillow's bundled font still draws legible text.
+FONT_DIRS = [
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/local/share/fonts"),
+]
+
+
+@cache
+def font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    for directory in FONT_DIRS:
+        if (directory / name).exists():
+            return ImageFont.truetype(str(directory / name), size)
+    return ImageFont.load_default(size)
+
+
+@dataclass(frozen=True)
+class ToolFace:
+    """Everything a share image shows about one tool, and nothing else."""
+
+    name: str
+    tagline: str
+    category: str
+    verdict: str
+    verdict_label: str
+    counts_line: str
+    average: int | None
+    community_line: str
+
+    @classmethod
+    def of(cls, tool: Tool) -> ToolFace:
+        """Needs a tool from ``Tool.objects.with_stats()``."""
+        panel = tool.panel
+        return cls(
+            name=tool.name,
+            tagline=tool.tagline,
+            category=tool.category.name,
+            verdict=panel.verdict,
+            verdict_label=panel.label,
+            counts_line=(
+                panel.counts_line
+                if panel.has_verdict
+                else f"{panel.reviews} of {settings.SHIPORSKIP_MIN_PANEL_REVIEWS} reviews in"
+            ),
+            average=panel.average,
+            community_line=tool.community.line,
+        )
+
+
+@dataclass(frozen=True)
+class ShareCard:
+    png: bytes
+    etag: str
+
+
+def fingerprint(kind: str, *faces: ToolFace) -> str:
+    data = {"kind": kind, "design": DESIGN_VERSION, "faces": [asdict(face) for face in faces]}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def cached_card(kind: str, *faces: ToolFace) -> ShareCard:
+    etag = fingerprint(kind, *faces)
+    key = f"sharecard:{etag}"
+    png = django_cache.get(key)
+    if png is None:
+        png = draw_tool(faces[0]) if kind == "tool" else draw_pair(*faces)
+        django_cache.set(key, png, settings.SHIPORSKIP_SHARE_CARD_CACHE_SECONDS)
+    return ShareCard(png=png, etag=etag)
+
+
+def tool_card(tool: Tool) -> ShareCard:
+    return cached_card("tool", ToolFace.of(tool))
+
+
+def pair_card(first: Tool, second: Tool) -> ShareCard:
+    return cached_card("pair", ToolFace.of(first), ToolFace.of(second))
+
+
+# --- Drawing -------------------------------------------------------------------------
+
+
+def _width(draw: ImageDraw.ImageDraw, text: str, face) -> float:
+    return draw.textlength(text, font=face)
+
+
+def _clip(draw: ImageDraw.ImageDraw, text: str, face, max_width: float) -> str:
+    """``text`` cut with an ellipsis to fit ``max_width``."""
+    if _width(draw, text, face) <= max_width:
+        return text
+    while text and _width(draw, text + "…", face) > max_width:
+        text = text[:-1]
+    # End on a whole word when there is one to end on.
+    if " " in text.strip():
+        text = text.rstrip().rsplit(" ", 1)[0]
+    return text.rstrip(" ,;:·-") + "…"
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, face, max_width: float, lines: int) -> list[str]:
+    """Greedy word wrap into at most ``lines`` lines; the last one ends in … if cut."""
+    words, wrapped, current = text.split(), [], ""
+    for index, word in enumerate(words):
+        trial = f"{current} {word}".strip()
+        if _width(draw, trial, face) <= max_width or not current:
+            current = trial
+            continue
+        wrapped.append(current)
+        current = word
+        if len(wrapped) == lines - 1:
+            current = " ".join(words[index:])
+            break
+    if current:
+        wrapped.append(current)
+    return [_clip(draw, line, face, max_width) for line in wrapped[:lines]]
+
+
+def _fitted(draw: ImageDraw.ImageDraw, text: str, max_width: float, sizes: list[int]):
+    """The largest bold font from ``sizes`` that fits ``text`` on one line, and the text."""
+    for size in sizes:
+        face = font(size, bold=True)
+        if _width(draw, text, face) <= max_width:
+            return face, text
+    face = font(sizes[-1], bold=True)
+    return face, _clip(draw, text, face, max_width)
+
+
+def _brand(draw: ImageDraw.ImageDraw, caption: str) -> None:
+    mark_font, word_font = font(34, bold=True), font(34, bold=True)
+    draw.text((MARGIN, 52), "▲▼", font=mark_font, fill=BRAND)
+    draw.text(
+        (MARGIN + _width(draw, "▲▼ ", mark_font), 52), "ShipOrSkip", font=word_font, fill=TEXT
+    )
+    caption_font = font(26)
+    draw.text(
+        (WIDTH - MARGIN - _width(draw, caption, caption_font), 58),
+        caption,
+        font=caption_font,
+        fill=MUTED,
+    )
+
+
+def _pill(draw: ImageDraw.ImageDraw, xy: tuple[int, int], face: ToolFace, size: int) -> int:
+    """The verdict in words and an icon, never colour alone; returns the pill's width."""
+    foreground, background = VERDICT_COLOURS.get(face.verdict, VERDICT_COLOURS["pending"])
+    label = f"{VERDICT_ICONS.get(face.verdict, '')} {face.verdict_label}"
+    label_font = font(size, bold=True)
+    left, top = xy
+    pad_x, pad_y = size // 2, size // 4
+    width = int(_width(draw, label, label_font)) + 2 * pad_x
+    height = size + 2 * pad_y
+    draw.rounded_rectangle(
+        (left, top, left + width, top + height), radius=height // 2, fill=foreground
+    )
+    draw.text((left + pad_x, top + pad_y - size // 10), label, font=label_font, fill=background)
+    return width
+
+
+def _render(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    # zlib's default level: optimize=True costs four times the CPU for 4% fewer bytes.
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def draw_tool(face: ToolFace) -> bytes:
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    text_width = WIDTH - 2 * MARGIN
+    _brand(draw, "Ship or skip?")
+
+    draw.text(
+        (MARGIN, 140),
+        _clip(draw, face.category.upper(), font(26), text_width),
+        font=font(26),
+        fill=MUTED,
+    )
+    name_font, name = _fitted(draw, face.name, text_width, [84, 72, 62, 54, 48])
+    draw.text((MARGIN, 178), name, font=name_font, fill=TEXT)
+    tagline_font = font(32)
+    for row, line in enumerate(_wrap(draw, face.tagline, tagline_font, text_width, 2)):
+        draw.text((MARGIN, 290 + row * 44), line, font=tagline_font, fill=MUTED)
+
+    draw.rectangle((0, 410, WIDTH, HEIGHT), fill=SURFACE)
+    draw.text((MARGIN, 432), "PANEL VERDICT", font=font(22, bold=True), fill=MUTED)
+    pill_width = _pill(draw, (MARGIN, 468), face, 56)
+    facts = face.counts_line + (
+        f"  ·  average {face.average}/100" if face.average is not None else ""
+    )
+    facts_left = MARGIN + pill_width + 28
+    draw.text(
+        (facts_left, 488),
+        _clip(draw, facts, font(32), WIDTH - MARGIN - facts_left),
+        font=font(32),
+        fill=TEXT,
+    )
+    draw.text((MARGIN, 566), "COMMUNITY", font=font(22, bold=True), fill=MUTED)
+    draw.text(
+        (MARGIN + 170, 560),
+        _clip(draw, face.community_line, font(30), text_width - 170),
+        font=font(30),
+        fill=TEXT,
+    )
+    return _render(image)
+
+
+def draw_pair(first: ToolFace, second: ToolFace) -> bytes:
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    _brand(draw, "Head to head")
+    gutter = 120
+    column_width = (WIDTH - 2 * MARGIN - gutter) // 2
+    draw.rectangle((0, 140, WIDTH, HEIGHT), fill=SURFACE)
+    vs_font = font(44, bold=True)
+    draw.text((WIDTH / 2, 330), "vs", font=vs_font, fill=MUTED, anchor="mm")
+    for column, face in enumerate((first, second)):
+        left = MARGIN + column * (column_width + gutter)
+        draw.text(
+            (left, 172),
+            _clip(draw, face.category.upper(), font(24), column_width),
+            font=font(24),
+            fill=MUTED,
+        )
+        name_font, name = _fitted(draw, face.name, column_width, [64, 54, 46, 40, 34])
+        draw.text((left, 208), name, font=name_font, fill=TEXT)
+        tagline_font = font(26)
+        for row, line in enumerate(_wrap(draw, face.tagline, tagline_font, column_width, 2)):
+            draw.text((left, 292 + row * 36), line, font=tagline_font, fill=MUTED)
+        _pill(draw, (left, 390), face, 48)
+        facts = face.counts_line + (
+            f" · avg {face.average}/100" if face.average is not None else ""
+        )
+        draw.text((left, 474), _clip(draw, facts, font(28), column_width), font=font(28), fill=TEXT)
+        community = f"Community: {face.community_line}"
+        draw.text(
+            (left, 528), _clip(draw, community, font(26), column_width), font=font(26), fill=MUTED
+        )
+    return _render(image)
