@@ -246,3 +246,10 @@ SHIPORSKIP_MIN_PANEL_REVIEWS = env_int("SHIPORSKIP_MIN_PANEL_REVIEWS", 3)
 SHIPORSKIP_MIN_COMMUNITY_VOTES = env_int("SHIPORSKIP_MIN_COMMUNITY_VOTES", 10)
 # The panel has at most this many critics.
 SHIPORSKIP_MAX_PANEL = 7
+
+# --- Badges and embeds ------------------------------------------------------------------
+# Badge impressions and clicks are counted in this Redis (HINCRBY) and flushed to
+# PostgreSQL every minute by `manage.py flush_badge_counts`; empty = count in PostgreSQL.
+BADGES_COUNTER_REDIS_URL = os.environ.get("BADGES_COUNTER_REDIS_URL", REDIS_URL)
+# How long a tool's badge facts are cached; saves of tools and reviews also clear them.
+BADGES_CACHE_SECONDS = env_int("BADGES_CACHE_SECONDS", 60)

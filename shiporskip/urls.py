@@ -9,6 +9,7 @@ admin.site.index_title = "Curate tools, personas and reviews"
 
 urlpatterns = [
     path("", include("tools.urls")),
+    path("", include("badges.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,115 @@
+"""Counting badge impressions and clicks without a hot database row.
+
+With Redis (``BADGES_COUNTER_REDIS_URL``, which defaults to ``REDIS_URL``) each hit is one
+``HINCRBY`` on a hash per kind and day, field = tool id: atomic across every worker and
+server, and no database work at all on the request path. Without Redis each hit appends a
+``PendingHit`` row; inserts never wait on each other the way ``UPDATE ... SET n = n + 1``
+on one row would.
+
+Either way the stored ``DailyCount`` rows move only when ``manage.py flush_badge_counts``
+runs. Schedule it every minute, for example with cron::
+
+    * * * * *  cd /srv/shiporskip && .venv/bin/python manage.py flush_badge_counts
+
+or a systemd timer with ``OnCalendar=minutely``. The admin stats lag by at most that.
+
+A flush renames each live hash to a unique "flushing" key (``RENAME`` is atomic, so hits
+arriving meanwhile start a fresh hash), adds it to PostgreSQL together with a
+``FlushedBatch`` row in one transaction, then deletes it. A flush that dies half way leaves
+its flushing keys behind; the next one finishes them, and skips any whose batch row says
+they were already added.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from collections import defaultdict
+from functools import cache
+
+import redis
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from badges.models import DailyCount, FlushedBatch, Hit, PendingHit
+
+logger = logging.getLogger(__name__)
+
+LIVE_PREFIX = "sos:badges:hits"
+FLUSHING_PREFIX = "sos:badges:flushing"
+# Serialises flushes (two cron runs overlapping) without touching request traffic.
+FLUSH_LOCK_ID = 0x5B4D6E
+
+
+@cache
+def redis_client(url: str) -> redis.Redis:
+    # Short timeouts: a slow Redis must cost a badge a few ms, never a worker.
+    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+
+def counter_url() -> str:
+    return settings.BADGES_COUNTER_REDIS_URL
+
+
+def live_key(kind: str, day: datetime.date) -> str:
+    return f"{LIVE_PREFIX}:{kind}:{day.isoformat()}"
+
+
+def record_hit(kind: Hit, tool_id: int) -> None:
+    """Count one impression or click for today (UTC)."""
+    day = timezone.now().date()
+    if url := counter_url():
+        try:
+            redis_client(url).hincrby(live_key(kind, day), str(tool_id), 1)
+        except redis.RedisError:
+            # Keep the count even when Redis is away: the database path is exact too.
+            logger.warning("Redis unavailable for badge counts; counting in PostgreSQL")
+        else:
+            return
+    PendingHit.objects.create(tool_id=tool_id, day=day, kind=kind)
+
+
+def _parse_batch(key: str, fields: dict[bytes, bytes]) -> dict[tuple[int, datetime.date], list]:
+    """{(tool_id, day): [impressions, clicks]} from one flushing hash."""
+    _, _, _, kind, day_text, _ = key.split(":")
+    day = datetime.date.fromisoformat(day_text)
+    column = 0 if kind == Hit.IMPRESSION else 1
+    counts: dict[tuple[int, datetime.date], list] = {}
+    for tool_id, count in fields.items():
+        pair = counts.setdefault((int(tool_id), day), [0, 0])
+        pair[column] += int(count)
+    return counts
+
+
+def flush() -> dict[str, int]:
+    """Add every pending count to ``DailyCount``; returns how many hits moved."""
+    moved: dict[str, int] = defaultdict(int)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FLUSH_LOCK_ID])
+        moved["database rows"] = DailyCount.absorb_pending_hits()
+    if url := counter_url():
+        client = redis_client(url)
+        for live in client.scan_iter(match=f"{LIVE_PREFIX}:*", count=500):
+            live_name = live.decode()
+            suffix = live_name.removeprefix(LIVE_PREFIX)
+            try:
+                client.rename(live_name, f"{FLUSHING_PREFIX}{suffix}:{uuid.uuid4().hex}")
+            except redis.ResponseError:
+                continue  # another flush took it between SCAN and RENAME
+        for flushing in client.scan_iter(match=f"{FLUSHING_PREFIX}:*", count=500):
+            key = flushing.decode()
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FLUSH_LOCK_ID])
+                if not FlushedBatch.objects.filter(key=key).exists():
+                    counts = _parse_batch(key, client.hgetall(key))
+                    DailyCount.add({pair: tuple(n) for pair, n in counts.items()})
+                    FlushedBatch.objects.create(key=key)
+                    moved["redis hits"] += sum(sum(n) for n in counts.values())
+            client.delete(key)
+    # Batch records only guard against a crash between commit and delete; a day is plenty.
+    FlushedBatch.objects.filter(flushed_at__lt=timezone.now() - datetime.timedelta(days=1)).delete()
+    return dict(moved)
