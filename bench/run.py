@@ -50,6 +50,9 @@ def endpoints() -> list[Endpoint]:
         Endpoint("home page", "/"),
         Endpoint("tool page", "/tools/mixtral-8x22b/"),
         Endpoint("healthz", "/healthz"),
+        Endpoint("badge (compact svg)", "/api/badge/mixtral-8x22b.svg"),
+        Endpoint("badge (card, dark)", "/api/badge/mixtral-8x22b?style=card&theme=dark"),
+        Endpoint("embed", "/embed/mixtral-8x22b"),
     ]
 
 

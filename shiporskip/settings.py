@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "badges.middleware.BadgeFastPathMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -253,3 +254,5 @@ SHIPORSKIP_MAX_PANEL = 7
 BADGES_COUNTER_REDIS_URL = os.environ.get("BADGES_COUNTER_REDIS_URL", REDIS_URL)
 # How long a tool's badge facts are cached; saves of tools and reviews also clear them.
 BADGES_CACHE_SECONDS = env_int("BADGES_CACHE_SECONDS", 60)
+# Each process also keeps a tool's badge facts this long without asking the shared cache.
+BADGES_LOCAL_SECONDS = env_int("BADGES_LOCAL_SECONDS", 5)
