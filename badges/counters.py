@@ -60,6 +60,16 @@ def redis_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
 
+def _idle(connection: redis.Connection) -> bool:
+    """Open, with nothing to read: on a reply-less connection, anything readable is EOF."""
+    if connection._sock is None:  # checked first: can_read() would silently reconnect
+        return False
+    try:
+        return not connection.can_read(timeout=0)
+    except (redis.RedisError, OSError):
+        return False
+
+
 class _SendOnlyConnection(threading.local):
     """This thread's reply-less connection to the counter Redis, made on first use."""
 
@@ -69,14 +79,12 @@ class _SendOnlyConnection(threading.local):
 
     def send(self, url: str, *command: str | int) -> None:
         connection = self.connection
-        stale = (
+        if (
             connection is None
             or self.url != url
             or self.pid != os.getpid()
-            # Nothing is ever due on this connection: readable means closed or broken.
-            or connection.can_read(timeout=0)
-        )
-        if stale:
+            or not _idle(connection)
+        ):
             self.close()
             connection = redis_client(url).connection_pool.make_connection()
             connection.connect()

@@ -36,8 +36,8 @@ BADGE_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 EMBED_CSP = {**settings.SECURE_CSP, "frame-ancestors": ["*"], "script-src": ["'none'"]}
 
 
-def counts(request: HttpRequest) -> bool:
-    """Whether this request is a vendor's visitor, not our own page previewing a badge.
+def is_impression(request: HttpRequest) -> bool:
+    """Whether this load is a vendor's visitor, not our own page previewing a badge.
 
     Browsers send ``Sec-Fetch-Site: same-origin`` for the previews on our tool pages;
     those are not impressions of the vendor's badge. HEAD requests load nothing.
@@ -49,7 +49,7 @@ def counts(request: HttpRequest) -> bool:
 def badge(request: HttpRequest, slug: str) -> HttpResponse:
     data = badge_data(slug)
     rendered = svg.render(data, request.GET.get("style"), request.GET.get("theme"))
-    if data is not None and counts(request):
+    if data is not None and is_impression(request):
         # A 304 is still a view of the badge, so count before answering it.
         record_hit(Hit.IMPRESSION, data.tool_id)
     if rendered.etag in request.headers.get("If-None-Match", ""):
@@ -71,7 +71,9 @@ def click(request: HttpRequest, slug: str) -> HttpResponseRedirect:
     data = badge_data(slug)
     if data is None:
         return HttpResponseRedirect(reverse("tools:home"))
-    if counts(request):
+    # Same-origin clicks count too: they come from the embed card, framed on a vendor's
+    # site but served from ours; our own pages show previews without this link.
+    if request.method == "GET":
         record_hit(Hit.CLICK, data.tool_id)
     return HttpResponseRedirect(reverse("tools:detail", kwargs={"slug": data.slug}))
 
@@ -83,7 +85,7 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
     """The verdict card for other sites' iframes: no cookies, no forms, no script."""
     data = badge_data(slug)
     _, theme = svg.normalise(None, request.GET.get("theme"))
-    if data is not None and counts(request):
+    if data is not None and is_impression(request):
         record_hit(Hit.IMPRESSION, data.tool_id)
     response = render(
         request,

@@ -1,3 +1,6 @@
+import fcntl
+from pathlib import Path
+
 import pytest
 import redis
 from django.core.cache import cache
@@ -5,6 +8,7 @@ from django.core.cache import cache
 from badges.data import forget_all_local
 
 COUNTER_REDIS_URL = "redis://127.0.0.1:6379/5"
+REDIS_LOCK = Path(__file__).resolve().parents[2] / ".badges-redis.lock"
 
 
 @pytest.fixture(autouse=True)
@@ -20,9 +24,17 @@ def fresh_badge_state(settings):
 
 @pytest.fixture
 def redis_counts(settings):
-    """Count hits in this test's own Redis database, emptied before and after."""
-    client = redis.Redis.from_url(COUNTER_REDIS_URL)
-    client.flushdb()
-    settings.BADGES_COUNTER_REDIS_URL = COUNTER_REDIS_URL
-    yield client
-    client.flushdb()
+    """Count hits in the badges' Redis database, emptied before and after.
+
+    The database is shared by every xdist worker, so tests that use it take turns.
+    """
+    with open(REDIS_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        client = redis.Redis.from_url(COUNTER_REDIS_URL)
+        client.flushdb()
+        settings.BADGES_COUNTER_REDIS_URL = COUNTER_REDIS_URL
+        try:
+            yield client
+        finally:
+            client.flushdb()
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -114,6 +114,12 @@ def test_our_own_previews_and_head_requests_are_not_impressions(client, shipped)
     assert stored_counts(shipped) == (1, 0)
 
 
+def test_clicks_from_the_embed_card_count_even_though_it_is_served_by_us(client, shipped):
+    client.get("/api/badge-click/mixtral-8x22b", headers={"Sec-Fetch-Site": "same-origin"})
+    client.head("/api/badge-click/mixtral-8x22b")
+    assert stored_counts(shipped) == (0, 1)
+
+
 def test_unknown_tools_are_not_counted(client, shipped):
     client.get("/api/badge/no-such-tool.svg")
     client.get("/api/badge-click/no-such-tool")
