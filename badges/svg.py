@@ -40,6 +40,8 @@ PALETTES = {
         "label": "#2f353d",
         "on_label": "#ffffff",
         "on_accent": "#ffffff",
+        "mark_up": "#0f6b32",
+        "mark_down": "#a3231b",
         PanelVerdict.SHIP: "#0f6b32",
         PanelVerdict.SKIP: "#a3231b",
         PanelVerdict.SPLIT: "#7a4b00",
@@ -54,6 +56,8 @@ PALETTES = {
         "label": "#343b46",
         "on_label": "#e8ebef",
         "on_accent": "#12151a",
+        "mark_up": "#7fdc9c",
+        "mark_down": "#ff9d94",
         PanelVerdict.SHIP: "#7fdc9c",
         PanelVerdict.SKIP: "#ff9d94",
         PanelVerdict.SPLIT: "#f3c66b",
@@ -61,7 +65,8 @@ PALETTES = {
         NOT_REVIEWED: "#c3cad3",
     },
 }
-MARK_UP, MARK_DOWN = "#7fdc9c", "#ff9d94"
+# On the compact badge the mark sits on the dark label in every theme.
+ON_LABEL_MARK = ('fill="#7fdc9c"', 'fill="#ff9d94"')
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _WHITESPACE = re.compile(r"\s+")
@@ -99,6 +104,7 @@ def stylesheet(theme: str, accent_key: str) -> str:
             f".m{{fill:{palette['muted']}}}.r{{stroke:{palette['border']}}}"
             f".l{{fill:{palette['label']}}}.lt{{fill:{palette['on_label']}}}"
             f".a{{fill:{palette[accent_key]}}}.o{{fill:{palette['on_accent']}}}"
+            f".mu{{fill:{palette['mark_up']}}}.md{{fill:{palette['mark_down']}}}"
         )
 
     base = f"text{{font-family:{FONT_FAMILY}}}.bold{{font-weight:700}}"
@@ -132,13 +138,14 @@ def text(
     )
 
 
-def mark(x: float, y: float, scale: float = 1.0) -> str:
+def mark(x: float, y: float, scale: float = 1.0, fills=('class="mu"', 'class="md"')) -> str:
     """The ShipOrSkip mark: an up triangle interlocked with a down one."""
     s = scale
+    up, down = fills
     return (
-        f'<path fill="{MARK_UP}" d="M{x:.1f} {y + 8 * s:.1f}l{4 * s:.1f} {-8 * s:.1f}'
+        f'<path {up} d="M{x:.1f} {y + 8 * s:.1f}l{4 * s:.1f} {-8 * s:.1f}'
         f'l{4 * s:.1f} {8 * s:.1f}z"/>'
-        f'<path fill="{MARK_DOWN}" d="M{x + 6 * s:.1f} {y:.1f}h{8 * s:.1f}'
+        f'<path {down} d="M{x + 6 * s:.1f} {y:.1f}h{8 * s:.1f}'
         f'l{-4 * s:.1f} {8 * s:.1f}z"/>'
     )
 
@@ -197,7 +204,7 @@ def render_compact(data: BadgeData | None, theme: str) -> tuple[str, int, int]:
         f'<rect class="l" width="{width}" height="{COMPACT_HEIGHT}" rx="3"/>'
         f'<rect class="a" x="{left}" width="{right}" height="{COMPACT_HEIGHT}" rx="3"/>'
         f'<rect class="a" x="{left}" width="4" height="{COMPACT_HEIGHT}"/>'
-        + mark(pad, 6)
+        + mark(pad, 6, fills=ON_LABEL_MARK)
         + text(label, x=pad + mark_width + 4, y=14, size=size, css="lt", bold=True)
         + text(message_text, x=left + pad, y=14, size=size, css="o")
     )
