@@ -26,7 +26,10 @@ class EmbedCodes:
     # Paths on our own origin, for the previews on our pages.
     badge_path: str
     embed_path: str
+    # Snippets live on other sites for years: their alt text names the tool and lets the
+    # image speak for the verdict, which changes. Our previews use the live description.
     alt: str
+    description: str
     width: int
     height: int
     html: str
@@ -55,7 +58,7 @@ def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) 
     click_url = settings.SITE_URL + reverse("badges:click", kwargs={"slug": tool.slug})
     badge_url = settings.SITE_URL + badge_path
     embed_url = settings.SITE_URL + embed_path
-    alt = svg.description(data)
+    alt = f"ShipOrSkip verdict on {svg.one_line(tool.name)}"
     html = (
         f'<a href="{escape(click_url)}"><img src="{escape(badge_url)}" alt="{escape(alt)}" '
         f'width="{rendered.width}" height="{rendered.height}"></a>'
@@ -74,6 +77,7 @@ def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) 
         badge_path=badge_path,
         embed_path=embed_path,
         alt=alt,
+        description=svg.description(data),
         width=rendered.width,
         height=rendered.height,
         html=html,

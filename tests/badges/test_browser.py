@@ -2,11 +2,13 @@
 
 import functools
 import http.server
+import re
 import threading
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from badges import counters
 from badges.models import DailyCount
@@ -84,8 +86,21 @@ def test_vendor_page_shows_badge_and_card_and_clicks_land_on_our_tool_page(
         assert page.get_by_role("heading", level=1).inner_text() == "Mixtral 8x22B"
         # Our own previews on the tool page render too, and are not counted.
         assert page.get_by_role("heading", name="Embed this verdict").is_visible()
-        page.wait_for_function("document.querySelector('.embed-preview img').complete")
-        assert page.evaluate("document.querySelector('.embed-preview img').naturalWidth") > 0
+        preview = page.locator(".embed-preview img")
+        expect(preview).to_have_js_property("complete", True)
+        assert preview.evaluate("img => img.naturalWidth") > 0
+
+        # Choosing a style swaps in new snippets (htmx), and the copy button copies one.
+        page.evaluate("document.body.dataset.loadedOnce = 'yes'")
+        page.get_by_label("Card (360 \u00d7 90)").check()
+        expect(preview).to_have_attribute("src", re.compile("style=card"))
+        assert page.evaluate("document.body.dataset.loadedOnce") == "yes"  # no reload
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+        page.get_by_role("button", name="Copy HTML").click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith(f'<a href="{origin}/api/badge-click/mixtral-8x22b"><img src=')
+        assert "style=card&amp;theme=auto" in copied
+        page.locator("#embed").screenshot(path=ARTIFACTS / "badges-embed-section.png")
 
     counters.flush()
     counts = DailyCount.objects.get(tool=tool, day=timezone.now().date())

@@ -273,7 +273,10 @@ def test_tool_page_offers_previews_and_copy_ready_snippets(client, shipped):
         "&lt;img src=&quot;http://127.0.0.1:8000/api/badge/mixtral-8x22b.svg?"
         "style=compact&amp;amp;theme=auto&quot;"
     ) in html
-    assert "[![ShipOrSkip verdict on Mixtral 8x22B: SHIP · 4 ships · 1 skip;" in html
+    assert "alt=&quot;ShipOrSkip verdict on Mixtral 8x22B&quot; width=&quot;" in html
+    assert "[![ShipOrSkip verdict on Mixtral 8x22B](http://127.0.0.1:8000/api/badge/" in html
+    # The preview on our own page reads the current verdict out.
+    assert 'alt="ShipOrSkip verdict on Mixtral 8x22B: SHIP · 4 ships · 1 skip;' in html
     assert 'data-copy-target="#snippet-html"' in html
     assert 'data-copy-target="#snippet-markdown"' in html
     assert 'data-copy-target="#snippet-iframe"' in html
@@ -321,7 +324,7 @@ def test_markdown_alt_text_cannot_break_out_of_its_brackets(client, panel):
     tool = ToolFactory(name="Tricky](https://evil.com) [x", slug="tricky")
     review_tool(tool, panel, "sss")
     html = client.get("/tools/tricky/embed/").content.decode()
-    assert "[![ShipOrSkip verdict on Tricky)(https://evil.com) (x: SHIP" in html
+    assert "[![ShipOrSkip verdict on Tricky)(https://evil.com) (x](http" in html
 
 
 def test_hits_of_past_days_land_on_their_own_day(shipped):
