@@ -25,4 +25,6 @@ class BadgeFastPathMiddleware:
         match = BADGE_PATH.match(request.path_info)
         if match is None:
             return self.get_response(request)
+        # Skipping CommonMiddleware must not skip ALLOWED_HOSTS: DisallowedHost -> 400.
+        request.get_host()
         return badge(request, match["slug"])

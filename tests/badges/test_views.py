@@ -84,6 +84,11 @@ def test_odd_requests_still_get_a_valid_svg(client, shipped, path):
         assert label == "ShipOrSkip: not reviewed"
 
 
+def test_badge_checks_the_host_like_every_other_page(client, shipped):
+    response = client.get("/api/badge/mixtral-8x22b.svg", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+
+
 def test_badge_refuses_writes_with_405(client, shipped):
     assert client.post("/api/badge/mixtral-8x22b.svg").status_code == 405
     assert client.head("/api/badge/mixtral-8x22b.svg").status_code == 200
