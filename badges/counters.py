@@ -35,6 +35,7 @@ import datetime
 import logging
 import os
 import threading
+import time
 import uuid
 from collections import defaultdict
 from functools import cache
@@ -52,6 +53,7 @@ LIVE_PREFIX = "sos:badges:hits"
 FLUSHING_PREFIX = "sos:badges:flushing"
 # Serialises flushes (two cron runs overlapping) without touching request traffic.
 FLUSH_LOCK_ID = 0x5B4D6E
+RETRY_AFTER_SECONDS = 5.0
 
 
 @cache
@@ -76,8 +78,21 @@ class _SendOnlyConnection(threading.local):
     connection: redis.Connection | None = None
     url: str = ""
     pid: int = 0
+    # After a failure, leave Redis alone for a few seconds rather than paying a connect
+    # timeout on every badge while it is down.
+    retry_at: float = 0.0
 
     def send(self, url: str, *command: str | int) -> None:
+        if time.monotonic() < self.retry_at:
+            raise redis.ConnectionError("counter Redis failed recently; backing off")
+        try:
+            self._send(url, *command)
+        except (redis.RedisError, OSError):
+            self.close()
+            self.retry_at = time.monotonic() + RETRY_AFTER_SECONDS
+            raise
+
+    def _send(self, url: str, *command: str | int) -> None:
         connection = self.connection
         if (
             connection is None
@@ -90,11 +105,7 @@ class _SendOnlyConnection(threading.local):
             connection.connect()
             connection.send_command("CLIENT", "REPLY", "OFF")
             self.connection, self.url, self.pid = connection, url, os.getpid()
-        try:
-            connection.send_command(*command)
-        except (redis.RedisError, OSError):
-            self.close()
-            raise
+        connection.send_command(*command)
 
     def close(self) -> None:
         if self.connection is not None:

@@ -5,6 +5,7 @@ import pytest
 import redis
 from django.core.cache import cache
 
+from badges import counters
 from badges.data import forget_all_local
 
 COUNTER_REDIS_URL = "redis://127.0.0.1:6379/5"
@@ -17,9 +18,12 @@ def fresh_badge_state(settings):
     settings.BADGES_COUNTER_REDIS_URL = ""
     cache.clear()
     forget_all_local()
+    counters._send_only.retry_at = 0.0
     yield
     cache.clear()
     forget_all_local()
+    counters._send_only.close()
+    counters._send_only.retry_at = 0.0
 
 
 @pytest.fixture

@@ -77,11 +77,20 @@ def test_without_redis_hits_are_rows_until_the_flush(settings):
 
 
 @pytest.mark.django_db
-def test_an_unreachable_redis_falls_back_to_the_database(settings):
+def test_an_unreachable_redis_falls_back_to_the_database_and_is_retried_later(
+    settings, monkeypatch
+):
     settings.BADGES_COUNTER_REDIS_URL = "redis://127.0.0.1:1/0"
     tool = ToolFactory()
     counters.record_hit(Hit.IMPRESSION, tool.pk)
-    assert PendingHit.objects.filter(tool=tool).count() == 1
+    connects = []
+    monkeypatch.setattr(counters._SendOnlyConnection, "_send", lambda *a: connects.append(a))
+    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    assert connects == []  # backing off: straight to the database
+    assert PendingHit.objects.filter(tool=tool).count() == 2
+    monkeypatch.setattr(counters._send_only, "retry_at", 0.0)
+    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    assert len(connects) == 1
 
 
 @pytest.mark.django_db
