@@ -61,6 +61,8 @@ def badge(request: HttpRequest, slug: str) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = BADGE_CSP
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    # Set here because the fast path skips XFrameOptionsMiddleware: only the embed frames.
+    response["X-Frame-Options"] = "DENY"
     return response
 
 

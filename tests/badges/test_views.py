@@ -265,6 +265,8 @@ def test_every_other_page_still_refuses_framing(client, shipped):
         response = client.get(path)
         assert response["X-Frame-Options"] == "DENY"
         assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert client.get("/api/badge/mixtral-8x22b.svg")["X-Frame-Options"] == "DENY"
+    assert client.get("/api/badge-click/mixtral-8x22b")["X-Frame-Options"] == "DENY"
 
 
 def test_tool_page_offers_previews_and_copy_ready_snippets(client, shipped):
