@@ -99,3 +99,10 @@ def test_staff_without_permission_cannot_see_stats(client, django_user_model):
     )
     client.force_login(user)
     assert client.get(STATS_URL).status_code == 403
+
+
+def test_editors_can_read_the_stats(client, editor, counted_tools):
+    client.force_login(editor)
+    response = client.get(STATS_URL)
+    assert response.status_code == 200
+    assert "<strong>12000</strong> impressions" in response.content.decode()
