@@ -151,12 +151,12 @@ def _parse_batch(key: str, fields: dict[bytes, bytes]) -> dict[tuple[int, dateti
 
 
 def flush() -> dict[str, int]:
-    """Add every pending count to ``DailyCount``; returns how many hits moved."""
+    """Add every pending count to ``DailyCount``; returns what moved, for the log."""
     moved: dict[str, int] = defaultdict(int)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FLUSH_LOCK_ID])
-        moved["database rows"] = DailyCount.absorb_pending_hits()
+        moved["tool-days updated from PostgreSQL hits"] = DailyCount.absorb_pending_hits()
     if url := counter_url():
         client = redis_client(url)
         for live in client.scan_iter(match=f"{LIVE_PREFIX}:*", count=500):
@@ -175,7 +175,7 @@ def flush() -> dict[str, int]:
                     counts = _parse_batch(key, client.hgetall(key))
                     DailyCount.add({pair: tuple(n) for pair, n in counts.items()})
                     FlushedBatch.objects.create(key=key)
-                    moved["redis hits"] += sum(sum(n) for n in counts.values())
+                    moved["hits from Redis"] += sum(sum(n) for n in counts.values())
             client.delete(key)
     # Batch records only guard against a crash between commit and delete; a day is plenty.
     FlushedBatch.objects.filter(flushed_at__lt=timezone.now() - datetime.timedelta(days=1)).delete()

@@ -27,7 +27,7 @@ def test_redis_counts_are_added_to_the_stored_day(redis_counts):
     counters.record_hit(Hit.CLICK, tool.pk)
     counters.record_hit(Hit.IMPRESSION, other.pk)
     moved = counters.flush()
-    assert moved["redis hits"] == 9
+    assert moved["hits from Redis"] == 9
     assert today_counts(tool) == (17, 2)
     assert today_counts(other) == (1, 0)
     assert not list(redis_counts.scan_iter("sos:badges:*"))
@@ -159,3 +159,21 @@ def test_concurrent_loads_on_real_gunicorn_are_counted_exactly(store, request, p
     assert set(click_statuses) == {302}
     counters.flush()
     assert today_counts(tool) == (loads, clicks)
+
+
+@pytest.mark.django_db
+def test_flush_command_reports_what_it_moved(redis_counts):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    tool = ToolFactory()
+    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    counters.record_hit(Hit.CLICK, tool.pk)
+    out = StringIO()
+    call_command("flush_badge_counts", stdout=out)
+    assert out.getvalue() == "Flushed badge counts: 2 hits from Redis.\n"
+    out = StringIO()
+    call_command("flush_badge_counts", stdout=out)
+    assert out.getvalue() == "Flushed badge counts: nothing pending.\n"
+    assert today_counts(tool) == (1, 1)

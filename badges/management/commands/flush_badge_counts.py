@@ -11,5 +11,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         moved = counters.flush()
-        summary = ", ".join(f"{count} {source}" for source, count in moved.items())
+        summary = ", ".join(f"{count} {source}" for source, count in moved.items() if count)
         self.stdout.write(f"Flushed badge counts: {summary or 'nothing pending'}.")
