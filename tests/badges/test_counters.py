@@ -2,8 +2,10 @@
 
 import concurrent.futures
 import urllib.request
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from badges import counters
@@ -163,10 +165,6 @@ def test_concurrent_loads_on_real_gunicorn_are_counted_exactly(store, request, p
 
 @pytest.mark.django_db
 def test_flush_command_reports_what_it_moved(redis_counts):
-    from io import StringIO
-
-    from django.core.management import call_command
-
     tool = ToolFactory()
     counters.record_hit(Hit.IMPRESSION, tool.pk)
     counters.record_hit(Hit.CLICK, tool.pk)
