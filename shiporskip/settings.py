@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "badges.middleware.BadgeFastPathMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -281,3 +282,11 @@ NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 100)
 SHIPORSKIP_MAX_BOOKMARKS = 50
 # Rendered share images stay in the cache this long; a verdict change uses a new key anyway.
 SHIPORSKIP_SHARE_CARD_CACHE_SECONDS = env_int("SHIPORSKIP_SHARE_CARD_CACHE_SECONDS", 7 * 86400)
+# --- Badges and embeds ------------------------------------------------------------------
+# Badge impressions and clicks are counted in this Redis (HINCRBY) and flushed to
+# PostgreSQL every minute by `manage.py flush_badge_counts`; empty = count in PostgreSQL.
+BADGES_COUNTER_REDIS_URL = os.environ.get("BADGES_COUNTER_REDIS_URL", REDIS_URL)
+# How long a tool's badge facts are cached; saves of tools and reviews also clear them.
+BADGES_CACHE_SECONDS = env_int("BADGES_CACHE_SECONDS", 60)
+# Each process also keeps a tool's badge facts this long without asking the shared cache.
+BADGES_LOCAL_SECONDS = env_int("BADGES_LOCAL_SECONDS", 5)

@@ -1,0 +1,107 @@
+"""A vendor's page on another origin embeds our badge and card, as Chromium shows them."""
+
+import functools
+import http.server
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from badges import counters
+from badges.models import DailyCount
+from tests.badges.conftest import COUNTER_REDIS_URL
+from tests.factories import ToolFactory, cast_votes, review_tool
+from tests.server import gunicorn
+
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+VENDOR_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Mixtral, by its vendor</title></head>
+<body>
+  <h1>Our model</h1>
+  <p>What the critics say:</p>
+  <a id="badge-link" href="{origin}/api/badge-click/mixtral-8x22b"><img id="badge"
+     src="{origin}/api/badge/mixtral-8x22b.svg?style=card&amp;theme=light"
+     alt="ShipOrSkip verdict" width="360" height="90"></a>
+  <iframe id="card" src="{origin}/embed/mixtral-8x22b?theme=light" title="ShipOrSkip verdict"
+     width="360" height="260" style="border:0"></iframe>
+</body></html>
+"""
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture
+def vendor_site(tmp_path):
+    """Serve tmp_path from another port on 127.0.0.1: a different origin from ours."""
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(tmp_path))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_vendor_page_shows_badge_and_card_and_clicks_land_on_our_tool_page(
+    page, panel, redis_counts, vendor_site
+):
+    tool = ToolFactory(name="Mixtral 8x22B", slug="mixtral-8x22b")
+    review_tool(tool, panel, "ssssk")
+    cast_votes(tool, ships=30, skips=10)
+    folder, vendor_origin = vendor_site
+
+    with gunicorn(workers=2, env={"REDIS_URL": COUNTER_REDIS_URL}) as origin:
+        (folder / "index.html").write_text(VENDOR_PAGE.format(origin=origin))
+        page.goto(f"{vendor_origin}/index.html")
+
+        page.wait_for_function("document.getElementById('badge').complete")
+        assert page.evaluate("document.getElementById('badge').naturalWidth") == 360
+        card = page.frame_locator("#card")
+        assert card.get_by_role("heading", level=1).inner_text() == "Mixtral 8x22B"
+        assert card.locator(".embed-verdict").inner_text().strip() == "▲ SHIP"
+        assert "75% ship · 40 votes" in card.locator(".embed-figures").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "badges-vendor-page.png", full_page=True)
+
+        # The card's link opens our review in a new tab that cannot reach back.
+        with page.context.expect_page() as new_tab:
+            card.get_by_role("link", name="Read the full review").click()
+        review_tab = new_tab.value
+        review_tab.wait_for_url(f"{origin}/tools/mixtral-8x22b/")
+        assert review_tab.evaluate("window.opener") is None
+        review_tab.close()
+
+        page.click("#badge-link")
+        page.wait_for_url(f"{origin}/tools/mixtral-8x22b/")
+        assert page.get_by_role("heading", level=1).inner_text() == "Mixtral 8x22B"
+        # Our own previews on the tool page render too, and are not counted.
+        assert page.get_by_role("heading", name="Embed this verdict").is_visible()
+        preview = page.locator(".embed-preview img")
+        expect(preview).to_have_js_property("complete", True)
+        assert preview.evaluate("img => img.naturalWidth") > 0
+
+        # Choosing a style swaps in new snippets (htmx), and the copy button copies one.
+        page.evaluate("document.body.dataset.loadedOnce = 'yes'")
+        page.get_by_label("Card (360 \u00d7 90)").check()
+        expect(preview).to_have_attribute("src", re.compile("style=card"))
+        assert page.evaluate("document.body.dataset.loadedOnce") == "yes"  # no reload
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+        page.get_by_role("button", name="Copy HTML").click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith(f'<a href="{origin}/api/badge-click/mixtral-8x22b"><img src=')
+        assert "style=card&amp;theme=auto" in copied
+        page.locator("#embed").screenshot(path=ARTIFACTS / "badges-embed-section.png")
+
+    counters.flush()
+    counts = DailyCount.objects.get(tool=tool, day=timezone.now().date())
+    assert (counts.impressions, counts.clicks) == (2, 2)

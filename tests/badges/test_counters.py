@@ -1,0 +1,177 @@
+"""Impressions and clicks: exact counts through Redis or PostgreSQL, and under real load."""
+
+import concurrent.futures
+import urllib.request
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from badges import counters
+from badges.models import DailyCount, FlushedBatch, Hit, PendingHit
+from tests.badges.conftest import COUNTER_REDIS_URL
+from tests.factories import ToolFactory, review_tool
+from tests.server import gunicorn
+
+
+def today_counts(tool) -> tuple[int, int]:
+    row = DailyCount.objects.filter(tool=tool, day=timezone.now().date()).first()
+    return (row.impressions, row.clicks) if row else (0, 0)
+
+
+@pytest.mark.django_db
+def test_redis_counts_are_added_to_the_stored_day(redis_counts):
+    tool, other = ToolFactory(), ToolFactory()
+    DailyCount.objects.create(tool=tool, day=timezone.now().date(), impressions=10, clicks=1)
+    for _ in range(7):
+        counters.record_hit(Hit.IMPRESSION, tool.pk)
+    counters.record_hit(Hit.CLICK, tool.pk)
+    counters.record_hit(Hit.IMPRESSION, other.pk)
+    moved = counters.flush()
+    assert moved["hits from Redis"] == 9
+    assert today_counts(tool) == (17, 2)
+    assert today_counts(other) == (1, 0)
+    assert not list(redis_counts.scan_iter("sos:badges:*"))
+    counters.flush()
+    assert today_counts(tool) == (17, 2)
+
+
+@pytest.mark.django_db
+def test_a_flush_that_died_after_its_commit_is_not_added_twice(redis_counts):
+    tool = ToolFactory()
+    for _ in range(3):
+        counters.record_hit(Hit.IMPRESSION, tool.pk)
+    day = timezone.now().date().isoformat()
+    # The previous run renamed and committed this batch, then died before deleting it.
+    done = f"sos:badges:flushing:impression:{day}:dead1"
+    redis_counts.hset(done, str(tool.pk), 5)
+    DailyCount.add({(tool.pk, timezone.now().date()): (5, 0)})
+    FlushedBatch.objects.create(key=done)
+    # And this one it renamed but never committed.
+    pending = f"sos:badges:flushing:click:{day}:dead2"
+    redis_counts.hset(pending, str(tool.pk), 2)
+    counters.flush()
+    assert today_counts(tool) == (8, 2)
+    assert not redis_counts.exists(done, pending)
+
+
+@pytest.mark.django_db
+def test_hits_for_deleted_tools_are_dropped_not_fatal(redis_counts):
+    tool = ToolFactory()
+    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    tool.delete()
+    counters.flush()
+    assert not DailyCount.objects.exists()
+
+
+@pytest.mark.django_db
+def test_without_redis_hits_are_rows_until_the_flush(settings):
+    tool = ToolFactory()
+    for _ in range(4):
+        counters.record_hit(Hit.IMPRESSION, tool.pk)
+    counters.record_hit(Hit.CLICK, tool.pk)
+    assert PendingHit.objects.count() == 5
+    assert today_counts(tool) == (0, 0)
+    counters.flush()
+    assert today_counts(tool) == (4, 1)
+    assert not PendingHit.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_unreachable_redis_falls_back_to_the_database_and_is_retried_later(
+    settings, monkeypatch
+):
+    settings.BADGES_COUNTER_REDIS_URL = "redis://127.0.0.1:1/0"
+    tool = ToolFactory()
+    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    connects = []
+    monkeypatch.setattr(counters._SendOnlyConnection, "_send", lambda *a: connects.append(a))
+    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    assert connects == []  # backing off: straight to the database
+    assert PendingHit.objects.filter(tool=tool).count() == 2
+    monkeypatch.setattr(counters._send_only, "retry_at", 0.0)
+    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    assert len(connects) == 1
+
+
+@pytest.mark.django_db
+def test_a_dropped_redis_connection_is_replaced_before_the_next_hit(redis_counts):
+    tool = ToolFactory()
+    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    # Redis drops our connection (a restart, an idle timeout); only ours, by its address.
+    host, port = counters._send_only.connection._sock.getsockname()[:2]
+    assert redis_counts.client_kill(f"{host}:{port}")
+    for _ in range(3):
+        counters.record_hit(Hit.IMPRESSION, tool.pk)
+    assert not PendingHit.objects.exists()  # all went to Redis, on a new connection
+    assert not counters._send_only.connection.can_read(timeout=0.05)  # still reply-less
+    counters.flush()
+    assert today_counts(tool) == (4, 0)
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> int:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return response.status
+    except urllib.error.HTTPError as error:  # 304 arrives as an "error"
+        return error.code
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.mark.server
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("store", ["redis", "postgres"])
+def test_concurrent_loads_on_real_gunicorn_are_counted_exactly(store, request, panel):
+    tool = ToolFactory(slug="hot-tool")
+    review_tool(tool, panel, "sssk")
+    if store == "redis":
+        request.getfixturevalue("redis_counts")
+        env = {"REDIS_URL": COUNTER_REDIS_URL, "BADGES_COUNTER_REDIS_URL": COUNTER_REDIS_URL}
+    else:
+        env = {"REDIS_URL": "", "BADGES_COUNTER_REDIS_URL": ""}
+    loads, clicks = 240, 30
+    with gunicorn(workers=3, env=env) as base_url:
+        badge = f"{base_url}/api/badge/hot-tool.svg"
+        etag = urllib.request.urlopen(badge, timeout=15).headers["ETag"]
+        opener = urllib.request.build_opener(NoRedirect)
+
+        def click(_: int) -> int:
+            try:
+                opener.open(f"{base_url}/api/badge-click/hot-tool", timeout=15)
+            except urllib.error.HTTPError as error:
+                return error.code
+            return 200
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=24) as pool:
+            statuses = list(
+                pool.map(
+                    lambda n: fetch(badge, {"If-None-Match": etag} if n % 3 == 0 else None),
+                    range(loads - 1),
+                )
+            )
+            click_statuses = list(pool.map(click, range(clicks)))
+    assert statuses.count(200) + statuses.count(304) == loads - 1
+    assert statuses.count(304) > 0
+    assert set(click_statuses) == {302}
+    counters.flush()
+    assert today_counts(tool) == (loads, clicks)
+
+
+@pytest.mark.django_db
+def test_flush_command_reports_what_it_moved(redis_counts):
+    tool = ToolFactory()
+    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    counters.record_hit(Hit.CLICK, tool.pk)
+    out = StringIO()
+    call_command("flush_badge_counts", stdout=out)
+    assert out.getvalue() == "Flushed badge counts: 2 hits from Redis.\n"
+    out = StringIO()
+    call_command("flush_badge_counts", stdout=out)
+    assert out.getvalue() == "Flushed badge counts: nothing pending.\n"
+    assert today_counts(tool) == (1, 1)

@@ -1,0 +1,341 @@
+"""Badge, click and embed endpoints as a vendor's visitors and our readers meet them."""
+
+import datetime
+import xml.etree.ElementTree as ET  # parses our own output only
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from badges import counters
+from badges.models import DailyCount, PendingHit
+from tests.factories import ToolFactory, cast_votes, review_tool
+
+pytestmark = pytest.mark.django_db
+
+BADGE_HEADERS = {
+    "Content-Type": "image/svg+xml",
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+}
+
+
+@pytest.fixture
+def shipped(panel):
+    tool = ToolFactory(name="Mixtral 8x22B", slug="mixtral-8x22b")
+    review_tool(tool, panel, "ssssk")
+    cast_votes(tool, ships=30, skips=10)
+    return tool
+
+
+def stored_counts(tool) -> tuple[int, int]:
+    counters.flush()
+    row = DailyCount.objects.filter(tool=tool, day=timezone.now().date()).first()
+    return (row.impressions, row.clicks) if row else (0, 0)
+
+
+def svg_label(response) -> str:
+    return ET.fromstring(response.content).get("aria-label")  # noqa: S314 -- our own SVG
+
+
+@pytest.mark.parametrize("path", ["/api/badge/mixtral-8x22b", "/api/badge/mixtral-8x22b.svg"])
+def test_badge_is_an_svg_with_the_verdict_and_the_agreed_headers(client, shipped, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    for header, value in BADGE_HEADERS.items():
+        assert response[header] == value
+    assert response["ETag"].startswith('"')
+    assert svg_label(response) == (
+        "ShipOrSkip verdict on Mixtral 8x22B: SHIP · 4 ships · 1 skip; "
+        "community 75% ship · 40 votes"
+    )
+    assert not response.cookies
+
+
+def test_badge_urls_reverse_to_the_documented_paths():
+    assert reverse("badges:svg", kwargs={"slug": "cursor"}) == "/api/badge/cursor.svg"
+    assert reverse("badges:badge", kwargs={"slug": "cursor"}) == "/api/badge/cursor"
+    assert reverse("badges:click", kwargs={"slug": "cursor"}) == "/api/badge-click/cursor"
+    assert reverse("badges:embed", kwargs={"slug": "cursor"}) == "/embed/cursor"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/badge/no-such-tool.svg",
+        "/api/badge/%E2%9C%93%20%3Cscript%3E.svg",
+        "/api/badge/" + "x" * 300,
+        "/api/badge/draft-tool.svg",
+        "/api/badge/mixtral-8x22b.svg?style=%3Cscript%3E&theme=../../etc",
+        "/api/badge/mixtral-8x22b?style=card&style=compact&theme=",
+    ],
+)
+def test_odd_requests_still_get_a_valid_svg(client, shipped, path):
+    ToolFactory(slug="draft-tool", draft=True)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    label = svg_label(response)
+    if "mixtral" in path:
+        assert label.startswith("ShipOrSkip verdict on Mixtral 8x22B")
+    else:
+        assert label == "ShipOrSkip: not reviewed"
+
+
+def test_badge_checks_the_host_like_every_other_page(client, shipped):
+    response = client.get("/api/badge/mixtral-8x22b.svg", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+
+
+def test_badge_refuses_writes_with_405(client, shipped):
+    assert client.post("/api/badge/mixtral-8x22b.svg").status_code == 405
+    assert client.head("/api/badge/mixtral-8x22b.svg").status_code == 200
+
+
+def test_style_and_theme_choose_the_image(client, shipped):
+    card = client.get("/api/badge/mixtral-8x22b.svg?style=card&theme=dark")
+    compact = client.get("/api/badge/mixtral-8x22b.svg")
+    assert b'width="360" height="90"' in card.content
+    assert b'height="20"' in compact.content
+    assert card["ETag"] != compact["ETag"]
+
+
+def test_matching_etag_gets_304_and_still_counts(client, shipped):
+    first = client.get("/api/badge/mixtral-8x22b.svg")
+    again = client.get("/api/badge/mixtral-8x22b.svg", headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+    assert again["Cache-Control"] == "no-cache"
+    assert stored_counts(shipped) == (2, 0)
+
+
+def test_our_own_previews_and_head_requests_are_not_impressions(client, shipped):
+    client.get("/api/badge/mixtral-8x22b.svg", headers={"Sec-Fetch-Site": "same-origin"})
+    client.head("/api/badge/mixtral-8x22b.svg")
+    client.get("/api/badge/mixtral-8x22b.svg", headers={"Sec-Fetch-Site": "cross-site"})
+    assert stored_counts(shipped) == (1, 0)
+
+
+def test_clicks_from_the_embed_card_count_even_though_it_is_served_by_us(client, shipped):
+    client.get("/api/badge-click/mixtral-8x22b", headers={"Sec-Fetch-Site": "same-origin"})
+    client.head("/api/badge-click/mixtral-8x22b")
+    assert stored_counts(shipped) == (0, 1)
+
+
+def test_unknown_tools_are_not_counted(client, shipped):
+    client.get("/api/badge/no-such-tool.svg")
+    client.get("/api/badge-click/no-such-tool")
+    assert not PendingHit.objects.exists()
+
+
+def test_warm_badge_costs_no_query(client, shipped, settings, django_assert_num_queries):
+    settings.BADGES_LOCAL_SECONDS = 0  # go to the shared cache every time
+    client.get("/api/badge/mixtral-8x22b.svg")
+    with django_assert_num_queries(0):
+        for _ in range(5):
+            client.get("/api/badge/mixtral-8x22b.svg", headers={"Sec-Fetch-Site": "same-origin"})
+    with django_assert_num_queries(1):  # the hit itself, without Redis
+        client.get("/api/badge/mixtral-8x22b.svg")
+
+
+def test_warm_badge_with_redis_counts_touches_no_database(
+    client, shipped, redis_counts, django_assert_num_queries
+):
+    client.get("/api/badge/mixtral-8x22b.svg")
+    with django_assert_num_queries(0):
+        for _ in range(5):
+            client.get("/api/badge/mixtral-8x22b.svg")
+    assert stored_counts(shipped) == (6, 0)
+
+
+def test_editing_a_review_updates_the_badge_at_once(
+    client, shipped, django_capture_on_commit_callbacks
+):
+    assert "4 ships · 1 skip" in svg_label(client.get("/api/badge/mixtral-8x22b.svg"))
+    review = shipped.reviews.get(verdict="skip")
+    with django_capture_on_commit_callbacks(execute=True):
+        review.verdict = "ship"
+        review.save()
+    assert "5 ships · 0 skips" in svg_label(client.get("/api/badge/mixtral-8x22b.svg"))
+
+
+def test_unpublishing_a_tool_turns_its_badge_neutral(
+    client, shipped, django_capture_on_commit_callbacks
+):
+    client.get("/api/badge/mixtral-8x22b.svg")
+    with django_capture_on_commit_callbacks(execute=True):
+        shipped.unpublish()
+        shipped.save()
+    assert svg_label(client.get("/api/badge/mixtral-8x22b.svg")) == "ShipOrSkip: not reviewed"
+
+
+def test_click_counts_and_redirects_to_the_tool_page(client, shipped):
+    response = client.get("/api/badge-click/mixtral-8x22b")
+    assert response.status_code == 302
+    assert response["Location"] == "/tools/mixtral-8x22b/"
+    assert "no-cache" in response["Cache-Control"]
+    assert stored_counts(shipped) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "next=//evil.com",
+        "next=/%5Cevil.com",
+        "url=/\\evil.com",
+        "to=javascript:alert(1)",
+        "redirect=https://evil.com/",
+        "next=%2F%2Fevil.com",
+        "next=http%3A%2F%2Fevil.com",
+        "next=%0d%0aLocation:%20https://evil.com",
+    ],
+)
+def test_click_redirect_ignores_the_query_string(client, shipped, query):
+    response = client.get(f"/api/badge-click/mixtral-8x22b?{query}")
+    assert response.status_code == 302
+    assert response["Location"] == "/tools/mixtral-8x22b/"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "location"),
+    [
+        ("/api/badge-click///evil.com", 404, None),
+        ("/api/badge-click/%2F%2Fevil.com", 404, None),
+        ("/api/badge-click/%5Cevil.com", 302, "/"),
+        ("/api/badge-click/javascript:alert(1)", 302, "/"),
+        ("/api/badge-click/https:%2F%2Fevil.com", 404, None),
+        ("/api/badge-click/no-such-tool", 302, "/"),
+    ],
+)
+def test_click_redirect_never_leaves_the_site_whatever_the_slug(
+    client, shipped, path, status, location
+):
+    response = client.get(path)
+    assert response.status_code == status
+    if location:
+        assert response["Location"] == location
+
+
+def test_click_on_an_unpublished_tool_goes_home(client):
+    ToolFactory(slug="hidden", draft=True)
+    response = client.get("/api/badge-click/hidden")
+    assert response["Location"] == "/"
+
+
+def test_embed_is_a_frameable_card_without_cookies_or_forms(client, shipped):
+    response = client.get("/embed/mixtral-8x22b")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for expected in [
+        "Mixtral 8x22B",
+        "<strong>SHIP</strong>",
+        "4 ships · 1 skip",
+        "75% ship · 40 votes",
+        'href="/api/badge-click/mixtral-8x22b" target="_blank" rel="noopener"',
+    ]:
+        assert expected in html
+    assert "<form" not in html
+    assert "<script" not in html
+    assert "csrf" not in html.lower()
+    assert not response.cookies
+    assert "X-Frame-Options" not in response
+    policy = response["Content-Security-Policy"]
+    assert "frame-ancestors *" in policy
+    assert "script-src 'none'" in policy
+
+
+def test_embed_counts_an_impression(client, shipped):
+    client.get("/embed/mixtral-8x22b")
+    assert stored_counts(shipped) == (1, 0)
+
+
+def test_embed_for_an_unknown_tool_is_a_framable_404(client):
+    response = client.get("/embed/no-such-tool")
+    assert response.status_code == 404
+    assert "Not reviewed yet" in response.content.decode()
+    assert "X-Frame-Options" not in response
+    assert not response.cookies
+
+
+def test_every_other_page_still_refuses_framing(client, shipped):
+    for path in ["/", shipped.get_absolute_url(), "/tools/mixtral-8x22b/embed/"]:
+        response = client.get(path)
+        assert response["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert client.get("/api/badge/mixtral-8x22b.svg")["X-Frame-Options"] == "DENY"
+    assert client.get("/api/badge-click/mixtral-8x22b")["X-Frame-Options"] == "DENY"
+
+
+def test_tool_page_offers_previews_and_copy_ready_snippets(client, shipped):
+    html = client.get(shipped.get_absolute_url()).content.decode()
+    assert "Embed this verdict" in html
+    assert 'src="/api/badge/mixtral-8x22b.svg?style=compact&amp;theme=auto"' in html
+    assert '<iframe class="embed-frame" src="/embed/mixtral-8x22b?theme=auto"' in html
+    # Snippets are shown as text, escaped once, ready to copy.
+    assert (
+        "&lt;a href=&quot;http://127.0.0.1:8000/api/badge-click/mixtral-8x22b&quot;&gt;"
+        "&lt;img src=&quot;http://127.0.0.1:8000/api/badge/mixtral-8x22b.svg?"
+        "style=compact&amp;amp;theme=auto&quot;"
+    ) in html
+    assert "alt=&quot;ShipOrSkip verdict on Mixtral 8x22B&quot; width=&quot;" in html
+    assert "[![ShipOrSkip verdict on Mixtral 8x22B](http://127.0.0.1:8000/api/badge/" in html
+    # The preview on our own page reads the current verdict out.
+    assert 'alt="ShipOrSkip verdict on Mixtral 8x22B: SHIP · 4 ships · 1 skip;' in html
+    assert 'data-copy-target="#snippet-html"' in html
+    assert 'data-copy-target="#snippet-markdown"' in html
+    assert 'data-copy-target="#snippet-iframe"' in html
+
+
+def test_tool_page_with_a_full_panel_keeps_its_query_budget(
+    client, panel, django_assert_max_num_queries
+):
+    tool = ToolFactory()
+    review_tool(tool, panel, "ssskkks")
+    cast_votes(tool, ships=40, skips=20)
+    with django_assert_max_num_queries(8):
+        response = client.get(tool.get_absolute_url())
+    assert "Embed this verdict" in response.content.decode()
+
+
+def test_snippet_options_work_without_javascript(client, shipped):
+    response = client.get("/tools/mixtral-8x22b/embed/?style=card&theme=dark")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Badge and embed for Mixtral 8x22B</h1>" in html
+    assert 'value="card" checked' in html
+    assert 'value="dark" checked' in html
+    assert "mixtral-8x22b.svg?style=card&amp;theme=dark" in html
+    assert 'width="360" height="90"' in html
+
+
+def test_snippet_options_swap_only_the_snippets_for_htmx(client, shipped):
+    response = client.get(
+        "/tools/mixtral-8x22b/embed/?style=card&theme=light", headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div class="embed-snippets" id="embed-snippets">')
+    assert "<form" not in html
+    assert "style=card&amp;theme=light" in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_snippet_page_for_a_draft_is_404(client):
+    ToolFactory(slug="hidden", draft=True)
+    assert client.get("/tools/hidden/embed/").status_code == 404
+
+
+def test_markdown_alt_text_cannot_break_out_of_its_brackets(client, panel):
+    tool = ToolFactory(name="Tricky](https://evil.com) [x", slug="tricky")
+    review_tool(tool, panel, "sss")
+    html = client.get("/tools/tricky/embed/").content.decode()
+    assert "[![ShipOrSkip verdict on Tricky)(https://evil.com) (x](http" in html
+
+
+def test_hits_of_past_days_land_on_their_own_day(shipped):
+    yesterday = timezone.now().date() - datetime.timedelta(days=1)
+    PendingHit.objects.create(tool=shipped, day=yesterday, kind="impression")
+    counters.flush()
+    assert DailyCount.objects.get(tool=shipped, day=yesterday).impressions == 1
