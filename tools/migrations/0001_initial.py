@@ -5,50 +5,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['order', 'name'],
+                "verbose_name_plural": "categories",
+                "ordering": ["order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Tool',
+            name="Tool",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('tagline', models.CharField(max_length=200)),
-                ('entry_price', models.CharField(choices=[('free', 'Free'), ('freemium', 'Freemium'), ('paid', 'Paid'), ('open_weight', 'Open-weight')], max_length=20)),
-                ('pricing', models.CharField(blank=True, max_length=300, verbose_name='pricing read')),
-                ('best_for', models.CharField(blank=True, max_length=200)),
-                ('description', models.TextField(blank=True, verbose_name="the panel's take")),
-                ('website', models.URLField(blank=True)),
-                ('vendor', models.CharField(blank=True, max_length=120)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=10)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tools', to='tools.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("tagline", models.CharField(max_length=200)),
+                (
+                    "entry_price",
+                    models.CharField(
+                        choices=[
+                            ("free", "Free"),
+                            ("freemium", "Freemium"),
+                            ("paid", "Paid"),
+                            ("open_weight", "Open-weight"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "pricing",
+                    models.CharField(blank=True, max_length=300, verbose_name="pricing read"),
+                ),
+                ("best_for", models.CharField(blank=True, max_length=200)),
+                ("description", models.TextField(blank=True, verbose_name="the panel's take")),
+                ("website", models.URLField(blank=True)),
+                ("vendor", models.CharField(blank=True, max_length=120)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tools",
+                        to="tools.category",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'indexes': [models.Index(fields=['status', '-published_at'], name='tool_published_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status', 'draft'), ('published_at__isnull', False), _connector='OR'), name='tool_published_has_date')],
+                "ordering": ["name"],
+                "indexes": [
+                    models.Index(fields=["status", "-published_at"], name="tool_published_idx")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status", "draft"), ("published_at__isnull", False), _connector="OR"
+                        ),
+                        name="tool_published_has_date",
+                    )
+                ],
             },
         ),
     ]

@@ -5,31 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tools', '0001_initial'),
+        ("tools", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Vote',
+            name="Vote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('voter', models.CharField(max_length=64)),
-                ('fingerprint', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('choice', models.CharField(choices=[('ship', 'Ship'), ('skip', 'Skip')], max_length=4)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('discarded_at', models.DateTimeField(blank=True, null=True)),
-                ('discard_reason', models.CharField(blank=True, max_length=200)),
-                ('tool', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='tools.tool')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("voter", models.CharField(max_length=64)),
+                ("fingerprint", models.CharField(blank=True, db_index=True, max_length=64)),
+                (
+                    "choice",
+                    models.CharField(choices=[("ship", "Ship"), ("skip", "Skip")], max_length=4),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("discarded_at", models.DateTimeField(blank=True, null=True)),
+                ("discard_reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "tool",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="votes",
+                        to="tools.tool",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(condition=models.Q(('discarded_at__isnull', True)), fields=['tool', 'choice'], name='vote_counted_idx'), models.Index(fields=['created_at'], name='vote_created_idx')],
-                'constraints': [models.UniqueConstraint(fields=('tool', 'voter'), name='one_vote_per_voter'), models.CheckConstraint(condition=models.Q(('choice__in', ['ship', 'skip'])), name='vote_choice_valid')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("discarded_at__isnull", True)),
+                        fields=["tool", "choice"],
+                        name="vote_counted_idx",
+                    ),
+                    models.Index(fields=["created_at"], name="vote_created_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tool", "voter"), name="one_vote_per_voter"),
+                    models.CheckConstraint(
+                        condition=models.Q(("choice__in", ["ship", "skip"])),
+                        name="vote_choice_valid",
+                    ),
+                ],
             },
         ),
     ]
