@@ -130,3 +130,22 @@ def test_standalone_pages_render_with_no_context_at_all():
         html = render_to_string(name)
         assert heading in html
         assert '<link rel="stylesheet" href="/static/css/site.css">' in html
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", b"\x00\x00"),
+        ("application/x-www-form-urlencoded", b"a=" + b"x" * 100_000),
+        ("application/x-www-form-urlencoded", "&".join(f"f{n}=1" for n in range(100)).encode()),
+    ],
+    ids=["multipart-without-boundary", "oversized-form", "too-many-fields"],
+)
+@pytest.mark.parametrize("path", ["/no/such/page/", "/tools/x/", "/admin/login/"])
+def test_a_malformed_post_body_is_a_400_on_any_url(path, content_type, body):
+    """Found by the fuzzer: on an unknown URL this used to escape as a 500."""
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.get("/")
+    response = client.generic("POST", path, data=body, content_type=content_type)
+    assert response.status_code == 400
+    assert "We could not make sense of that request" in response.content.decode()
