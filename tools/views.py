@@ -10,9 +10,10 @@ TOOLS_PER_PAGE = 24
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    tools = Tool.objects.published().with_stats().latest_first()
+    tools = Tool.objects.published().latest_first()
     page = Paginator(tools, TOOLS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "tools/home.html", {"page": page, "tools": page.object_list})
+    listed = tools.with_stats_for(page.object_list)
+    return render(request, "tools/home.html", {"page": page, "tools": listed})
 
 
 @require_safe
