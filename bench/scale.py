@@ -1,12 +1,12 @@
 """Scale evidence: the same pages at demo size and at 10,000 tools / 1,000,000 votes.
 
     python bench/scale.py --prepare          # once: build both databases (about a minute)
-    python bench/scale.py [--duration 5] [--connections 8] [--workers 2]
+    python bench/scale.py [--duration 4] [--rounds 3] [--connections 8] [--workers 2]
 
 Two databases next to the one in DATABASE_URL (suffixes _demo and _scale): the demo set
 alone, and the demo set plus ``generate_data --tools 10000 --votes 1000000``. In one run it
-counts the queries each page makes in-process at both sizes, then serves each database with
-the production gunicorn config in turn and drives each page with wrk. It prints p50/p99 at
+counts the queries each page makes in-process at both sizes, then serves both databases with
+the production gunicorn config and drives each page with wrk. It prints p50/p99 at
 both sizes and the scale/demo ratio (the target is at most 2x). The same pages are measured
 at both sizes, plus the busiest tool at each size and a deep home page at scale.
 """
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import Endpoint, run_wrk, start_server, wait_ready  # noqa: E402
+from bench.run import Endpoint, Result, run_wrk, start_server, wait_ready  # noqa: E402
 from tests.server import free_port  # noqa: E402
 
 
@@ -91,27 +91,49 @@ def probe(url: str, paths: list[str]) -> dict:
     return json.loads(output.stdout.split("PROBE ", 1)[1])
 
 
-def measure(url: str, chosen: list[Endpoint], args: argparse.Namespace) -> dict:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    server = start_server(port, args.workers, {"DATABASE_URL": url})
+def measure(
+    urls: dict[str, str], paths: dict[str, dict[str, str]], args: argparse.Namespace
+) -> dict[str, dict[str, Result]]:
+    """Both sizes served at once, measured alternately page by page, over several rounds.
+
+    Alternating demo and scale runs, and keeping each one's median round, stops a burst of
+    unrelated load on the machine from landing on one size only and skewing the ratio.
+    """
+    servers, bases = {}, {}
     try:
-        wait_ready(base_url)
-        return {
-            endpoint.name: run_wrk(
-                base_url, endpoint, duration=args.duration, connections=args.connections
-            )
-            for endpoint in chosen
-        }
+        for size, url in urls.items():
+            port = free_port()
+            bases[size] = f"http://127.0.0.1:{port}"
+            servers[size] = start_server(port, args.workers, {"DATABASE_URL": url})
+        for base_url in bases.values():
+            wait_ready(base_url)
+        rounds: dict[str, dict[str, list[Result]]] = {size: {} for size in urls}
+        for _ in range(args.rounds):
+            for name in paths["demo"]:
+                for size in urls:
+                    endpoint = Endpoint(name, paths[size][name])
+                    result = run_wrk(
+                        bases[size], endpoint, duration=args.duration, connections=args.connections
+                    )
+                    rounds[size].setdefault(name, []).append(result)
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        for server in servers.values():
+            server.terminate()
+            server.wait(timeout=20)
+    return {
+        size: {
+            name: sorted(runs, key=lambda r: r.p50_ms)[len(runs) // 2]
+            for name, runs in by_name.items()
+        }
+        for size, by_name in rounds.items()
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--prepare", action="store_true", help="(re)build both databases")
-    parser.add_argument("--duration", type=int, default=5, help="seconds per page and size")
+    parser.add_argument("--duration", type=int, default=4, help="seconds per page, size, round")
+    parser.add_argument("--rounds", type=int, default=3, help="the median round is reported")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
     args = parser.parse_args()
@@ -121,19 +143,19 @@ def main() -> None:
     shared = {"home page": "/", "tool page (demo tool)": "/tools/mixtral-8x22b/"}
     sizes = {"demo": database_url("_demo"), "scale": database_url("_scale")}
     probes = {size: probe(url, list(shared.values())) for size, url in sizes.items()}
-    results, paths = {}, {}
-    for size, url in sizes.items():
-        paths[size] = {
+    paths = {
+        size: {
             **shared,
             "busiest tool page": probes[size]["paths"]["busiest"],
             "deep home page": probes[size]["paths"]["deep"],
         }
-        chosen = [Endpoint(name, path) for name, path in paths[size].items()]
-        results[size] = measure(url, chosen, args)
+        for size in sizes
+    }
+    results = measure(sizes, paths, args)
 
     print(
         f"\n{args.workers} gunicorn workers, {args.connections} connections, "
-        f"{args.duration}s per page and size\n"
+        f"median of {args.rounds} rounds of {args.duration}s per page and size\n"
     )
     header = (
         f"{'page':24} {'queries':>11} {'p50 demo':>9} {'p50 scale':>10} {'ratio':>6} "
