@@ -56,7 +56,7 @@ def prepare() -> None:
 
 
 PROBE = """
-import json, os, django
+import json, os, re, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shiporskip.settings")
 django.setup()
 from django.db import connection
@@ -76,7 +76,24 @@ for path in json.loads(os.environ["PROBE_PATHS"]) + list(paths.values()):
     with CaptureQueriesContext(connection) as queries:
         status = client.get(path).status_code
     counts[path] = [status, len(queries)]
-print("PROBE " + json.dumps({"paths": paths, "counts": counts}))
+
+def execution_ms(queryset):
+    runs = []
+    for _ in range(5):
+        plan = queryset.explain(analyze=True)
+        runs.append(float(re.search(r"Execution Time: ([\\d.]+)", plan).group(1)))
+    return sorted(runs)[2]
+
+listing = Tool.objects.published().latest_first()
+deep = max(1, last_page // 2)
+with_stats = Tool.objects.published().with_stats()
+sql_ms = {
+    "home page": execution_ms(listing.with_stats_for(listing[:24])),
+    "deep home page": execution_ms(listing.with_stats_for(listing[(deep - 1) * 24 : deep * 24])),
+    "tool page (demo tool)": execution_ms(with_stats.filter(slug="mixtral-8x22b")),
+    "busiest tool page": execution_ms(with_stats.filter(slug=busiest)),
+}
+print("PROBE " + json.dumps({"paths": paths, "counts": counts, "sql_ms": sql_ms}))
 """
 
 
@@ -158,8 +175,9 @@ def main() -> None:
         f"median of {args.rounds} rounds of {args.duration}s per page and size\n"
     )
     header = (
-        f"{'page':24} {'queries':>11} {'p50 demo':>9} {'p50 scale':>10} {'ratio':>6} "
-        f"{'p99 demo':>9} {'p99 scale':>10} {'req/s demo':>11} {'req/s scale':>12} {'errors':>7}"
+        f"{'page':24} {'queries':>8} {'main SQL ms':>12} {'p50 demo':>9} {'p50 scale':>10} "
+        f"{'ratio':>6} {'p99 demo':>9} {'p99 scale':>10} {'req/s demo':>11} {'req/s scale':>12} "
+        f"{'errors':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -168,13 +186,18 @@ def main() -> None:
         queries = "/".join(
             str(probes[size]["counts"][paths[size][name]][1]) for size in ("demo", "scale")
         )
+        sql = "/".join(f"{probes[size]['sql_ms'][name]:.1f}" for size in ("demo", "scale"))
         print(
-            f"{name:24} {queries:>11} {demo.p50_ms:9.1f} {scale.p50_ms:10.1f} "
+            f"{name:24} {queries:>8} {sql:>12} {demo.p50_ms:9.1f} {scale.p50_ms:10.1f} "
             f"{scale.p50_ms / max(demo.p50_ms, 0.001):6.2f} {demo.p99_ms:9.1f} "
             f"{scale.p99_ms:10.1f} {demo.requests_per_second:11.0f} "
             f"{scale.requests_per_second:12.0f} {demo.errors + scale.errors:7d}"
         )
-    print("\nqueries = per request at demo / scale size; ratio = p50 at scale / p50 at demo.")
+    print(
+        "\nqueries = per request at demo / scale size; main SQL ms = EXPLAIN ANALYZE execution"
+        "\ntime of the page's stats query (median of 5) at demo / scale; ratio = p50 at scale /"
+        "\np50 at demo."
+    )
     for size in ("demo", "scale"):
         busiest, deep = paths[size]["busiest tool page"], paths[size]["deep home page"]
         print(f"{size}: busiest tool {busiest}, deep page {deep}")
