@@ -6,9 +6,14 @@ baseline is a static file served by the same gunicorn + whitenoise stack, measur
 same run, so the ratios hold across machines even when absolute numbers do not.
 
     python bench/run.py [--duration 10] [--connections 16] [--only badge]
+    python bench/run.py --mixed [--duration 60]
 
 Prints requests/s, p50 and p99 latency per endpoint and each endpoint's throughput as a
 ratio of the baseline. This is a benchmark, not a test: it asserts nothing.
+
+--mixed drives every endpoint at once (one wrk per endpoint, the connections shared out
+evenly) for the whole duration, as real traffic mixes them, and reports the same figures
+per endpoint plus the total; the static file runs in the mix as the baseline.
 """
 
 from __future__ import annotations
@@ -44,7 +49,11 @@ def static_baseline_path() -> str:
 
 
 def endpoints() -> list[Endpoint]:
-    """Everything we measure; the first entry is the baseline the others are compared to."""
+    """Everything we measure; the first entry is the baseline the others are compared to.
+
+    ``ratio`` is an endpoint's requests/s over the baseline's; ``p50 x`` its median latency
+    as a multiple of the baseline's.
+    """
     return [
         Endpoint("static file (baseline)", static_baseline_path()),
         Endpoint("home page", "/"),
@@ -131,14 +140,16 @@ wrk.headers["X-CSRFToken"] = "benchbenchbenchbenchbenchbench12"
 wrk.headers["Cookie"] = "csrftoken=benchbenchbenchbenchbenchbench12"
 """
 
+WRK_TIMEOUT_SECONDS = 10
 
 LATENCY_SCRIPT = """
 done = function(summary, latency, requests)
   io.write(string.format(
-    "JSON {\\"p50\\": %d, \\"p99\\": %d, \\"requests\\": %d, \\"errors\\": %d}\\n",
+    "JSON {\\"p50\\": %d, \\"p99\\": %d, \\"requests\\": %d, \\"errors\\": %d, "
+      .. "\\"timeouts\\": %d}\\n",
     latency:percentile(50), latency:percentile(99), summary.requests,
     summary.errors.connect + summary.errors.read + summary.errors.write
-      + summary.errors.status + summary.errors.timeout))
+      + summary.errors.status + summary.errors.timeout, summary.errors.timeout))
 end
 """
 
@@ -150,36 +161,77 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    timeouts: int = 0
+
+
+def wrk_command(base_url: str, endpoint: Endpoint, script: str, *, duration: int, connections: int):
+    return [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        # A slow answer is latency, not an error: only one slower than this counts as lost.
+        f"--timeout={WRK_TIMEOUT_SECONDS}s",
+        "-s",
+        script,
+        base_url + endpoint.path,
+    ]
+
+
+def parse_wrk(endpoint: Endpoint, output: str) -> Result:
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    stats = json.loads(output.split("JSON ", 1)[1].splitlines()[0])
+    # errors: refused or broken connections, 4xx/5xx answers and timeouts, all together.
+    return Result(
+        endpoint, rate, stats["p50"] / 1000, stats["p99"] / 1000, stats["errors"], stats["timeouts"]
+    )
+
+
+def write_script(endpoint: Endpoint) -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(endpoint.script + "\n" + LATENCY_SCRIPT)
+    return script.name
 
 
 def run_wrk(base_url: str, endpoint: Endpoint, *, duration: int, connections: int) -> Result:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(endpoint.script + "\n" + LATENCY_SCRIPT)
+    script = write_script(endpoint)
     try:
-        output = subprocess.run(
-            [
-                "wrk",
-                f"-t{min(2, connections)}",
-                f"-c{connections}",
-                f"-d{duration}s",
-                "-s",
-                script.name,
-                base_url + endpoint.path,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        command = wrk_command(
+            base_url, endpoint, script, duration=duration, connections=connections
+        )
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     finally:
-        os.unlink(script.name)
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    stats = json.loads(output.split("JSON ", 1)[1].splitlines()[0])
-    return Result(endpoint, rate, stats["p50"] / 1000, stats["p99"] / 1000, stats["errors"])
+        os.unlink(script)
+    return parse_wrk(endpoint, output)
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
+def run_wrk_mixed(
+    base_url: str, chosen: list[Endpoint], *, duration: int, connections: int
+) -> list[Result]:
+    """Every endpoint under load at the same time, each with its share of the connections."""
+    each = max(1, connections // len(chosen))
+    scripts = [write_script(endpoint) for endpoint in chosen]
+    try:
+        processes = [
+            subprocess.Popen(
+                wrk_command(base_url, endpoint, script, duration=duration, connections=each),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+            for endpoint, script in zip(chosen, scripts, strict=True)
+        ]
+        outputs = [process.communicate()[0] for process in processes]
+    finally:
+        for script in scripts:
+            os.unlink(script)
+    return [parse_wrk(endpoint, output) for endpoint, output in zip(chosen, outputs, strict=True)]
+
+
+def start_server(port: int, workers: int, extra_env: dict | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
+        **(extra_env or {}),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_ACCESSLOG": "",
@@ -217,6 +269,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
     parser.add_argument("--only", default="", help="measure only endpoints whose name has this")
+    parser.add_argument("--mixed", action="store_true", help="all endpoints at once")
     args = parser.parse_args()
 
     port = free_port()
@@ -228,28 +281,49 @@ def main() -> None:
         baseline, others = chosen[0], chosen[1:]
         if args.only:
             others = [e for e in others if args.only in e.name]
-        results = [
-            run_wrk(base_url, e, duration=args.duration, connections=args.connections)
-            for e in [baseline, *others]
-        ]
+        if args.mixed:
+            results = run_wrk_mixed(
+                base_url, [baseline, *others], duration=args.duration, connections=args.connections
+            )
+        else:
+            results = [
+                run_wrk(base_url, e, duration=args.duration, connections=args.connections)
+                for e in [baseline, *others]
+            ]
     finally:
         server.terminate()
         server.wait(timeout=20)
 
+    print_results(results, args)
+
+
+def print_results(results: list[Result], args: argparse.Namespace) -> None:
     base_rate = results[0].requests_per_second
+    mode = "all endpoints at once" if args.mixed else "per endpoint"
     print(
         f"\n{args.workers} gunicorn workers, {args.connections} connections, "
-        f"{args.duration}s per endpoint\n"
+        f"{args.duration}s {mode}\n"
     )
-    header = f"{'endpoint':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>7}"
+    base_p50 = results[0].p50_ms or 0.001
+    header = (
+        f"{'endpoint':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+        f"{'ratio':>7} {'p50 x':>7}"
+    )
     print(header)
     print("-" * len(header))
     for result in results:
         ratio = result.requests_per_second / base_rate if base_rate else 0
         print(
             f"{result.endpoint.name:34} {result.requests_per_second:9.0f} "
-            f"{result.p50_ms:8.1f} {result.p99_ms:8.1f} {result.errors:7d} {ratio:7.2f}"
+            f"{result.p50_ms:8.1f} {result.p99_ms:8.1f} {result.errors:7d} {ratio:7.2f} "
+            f"{result.p50_ms / base_p50:7.1f}"
         )
+    if args.mixed:
+        total = sum(result.requests_per_second for result in results)
+        errors = sum(result.errors for result in results)
+        timeouts = sum(result.timeouts for result in results)
+        print(f"{'total':34} {total:9.0f} {'':8} {'':8} {errors:7d}")
+        print(f"\nerrors include {timeouts} answers slower than {WRK_TIMEOUT_SECONDS} s")
 
 
 if __name__ == "__main__":

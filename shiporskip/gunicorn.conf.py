@@ -3,10 +3,12 @@
 Workers default to 2 x cores + 1 (sync-style work that waits on PostgreSQL), each with a
 few threads so a slow client does not hold a whole process. Timeouts are short enough that
 a stuck request is recycled, and graceful_timeout lets in-flight votes finish on shutdown.
+docs/operations.md explains each value and how to size it.
 """
 
 import multiprocessing
 import os
+from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -23,3 +25,10 @@ limit_request_field_size = 8190
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 27's control socket defaults to one path per user, so two servers on a host
+# would fight over it and it is one more way in; turn it on only where it is used.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+# The workers' heartbeat file lives in memory where possible: on a container's overlay
+# disk a slow write can make the arbiter think a healthy worker hung.
+worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108

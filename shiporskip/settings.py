@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "badges.middleware.BadgeFastPathMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "shiporskip.middleware.DatabaseUnavailableMiddleware",
+    "shiporskip.middleware.MalformedBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -290,3 +292,11 @@ BADGES_COUNTER_REDIS_URL = os.environ.get("BADGES_COUNTER_REDIS_URL", REDIS_URL)
 BADGES_CACHE_SECONDS = env_int("BADGES_CACHE_SECONDS", 60)
 # Each process also keeps a tool's badge facts this long without asking the shared cache.
 BADGES_LOCAL_SECONDS = env_int("BADGES_LOCAL_SECONDS", 5)
+# --- Hardening -----------------------------------------------------------------------------
+# Admin sign-in: posted attempts allowed per client address and per username in a window.
+ADMIN_LOGIN_ATTEMPTS_PER_IP = env_int("ADMIN_LOGIN_ATTEMPTS_PER_IP", 20)
+ADMIN_LOGIN_ATTEMPTS_PER_USERNAME = env_int("ADMIN_LOGIN_ATTEMPTS_PER_USERNAME", 5)
+ADMIN_LOGIN_WINDOW_SECONDS = env_int("ADMIN_LOGIN_WINDOW_SECONDS", 15 * 60)
+# `manage.py check --deploy --fail-level WARNING` passes with nothing silenced; a check
+# silenced here must carry its reason on the same line.
+SILENCED_SYSTEM_CHECKS: list[str] = []

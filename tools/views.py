@@ -36,10 +36,12 @@ def page_suffix(page) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     # Built once: every section is a slice of the same annotated queryset.
     verdicts = Tool.objects.published().with_stats()
-    latest = Paginator(verdicts.latest_first(), TOOLS_PER_PAGE).get_page(request.GET.get("page"))
+    listing = Tool.objects.published().latest_first()
+    latest = Paginator(listing, TOOLS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": latest,
-        "tools": latest.object_list,
+        # Counting only this page's tools keeps deep pages as cheap as the first one.
+        "tools": listing.with_stats_for(latest.object_list),
         "page_title": "ShipOrSkip — ship-or-skip verdicts on AI and developer tools"
         + page_suffix(latest),
         "page_description": (

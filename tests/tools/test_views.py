@@ -109,3 +109,26 @@ def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_later_pages_list_the_older_tools_with_their_verdicts(
+    client, panel, django_assert_max_num_queries
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    tools = [
+        ToolFactory(name=f"Listed {n:02d}", published_at=now - timedelta(days=n)) for n in range(30)
+    ]
+    review_tool(tools[-1], panel, "kkks")
+    cast_votes(tools[-1], ships=4, skips=8)
+    with django_assert_max_num_queries(8):
+        html = client.get(reverse("tools:home"), {"page": 2}).content.decode()
+    assert "Page 2 of 2" in html
+    assert html.count('class="tool-card"') == 6
+    assert "Listed 24" in html and "Listed 29" in html and "Listed 23" not in html
+    assert html.index("Listed 24") < html.index("Listed 29")
+    assert "SKIP</strong> · 1 ship · 3 skips" in html
+    assert "33% ship · 12 votes" in html

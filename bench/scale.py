@@ -1,0 +1,207 @@
+"""Scale evidence: the same pages at demo size and at 10,000 tools / 1,000,000 votes.
+
+    python bench/scale.py --prepare          # once: build both databases (about a minute)
+    python bench/scale.py [--duration 4] [--rounds 3] [--connections 8] [--workers 2]
+
+Two databases next to the one in DATABASE_URL (suffixes _demo and _scale): the demo set
+alone, and the demo set plus ``generate_data --tools 10000 --votes 1000000``. In one run it
+counts the queries each page makes in-process at both sizes, then serves both databases with
+the production gunicorn config and drives each page with wrk. It prints p50/p99 at
+both sizes and the scale/demo ratio (the target is at most 2x). The same pages are measured
+at both sizes, plus the busiest tool at each size and a deep home page at scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import Endpoint, Result, run_wrk, start_server, wait_ready  # noqa: E402
+from tests.server import free_port  # noqa: E402
+
+
+def database_url(suffix: str) -> str:
+    base = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(base._replace(path=base.path + suffix))
+
+
+def manage(url: str, *args: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare() -> None:
+    import psycopg
+
+    admin = urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres")
+    for suffix in ("_demo", "_scale"):
+        name = urlsplit(database_url(suffix)).path.lstrip("/")
+        with psycopg.connect(urlunsplit(admin), autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}"')
+        manage(database_url(suffix), "migrate", "--noinput", "-v0")
+        manage(database_url(suffix), "seed_demo")
+    manage(
+        database_url("_scale"),
+        *("generate_data", "--tools", "10000", "--votes", "1000000", "--personas", "7"),
+    )
+
+
+PROBE = """
+import json, os, re, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shiporskip.settings")
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from tools.models import Tool
+busiest = (
+    Tool.objects.published().with_community_stats()
+    .order_by("-community_ships", "-community_skips").values_list("slug", flat=True).first()
+)
+last_page = (Tool.objects.published().count() + 23) // 24
+paths = {"busiest": f"/tools/{busiest}/", "deep": f"/?page={max(1, last_page // 2)}"}
+client = Client()
+counts = {}
+for path in json.loads(os.environ["PROBE_PATHS"]) + list(paths.values()):
+    client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(path).status_code
+    counts[path] = [status, len(queries)]
+
+def execution_ms(queryset):
+    runs = []
+    for _ in range(5):
+        plan = queryset.explain(analyze=True)
+        runs.append(float(re.search(r"Execution Time: ([\\d.]+)", plan).group(1)))
+    return sorted(runs)[2]
+
+listing = Tool.objects.published().latest_first()
+deep = max(1, last_page // 2)
+with_stats = Tool.objects.published().with_stats()
+sql_ms = {
+    "home page": execution_ms(listing.with_stats_for(listing[:24])),
+    "deep home page": execution_ms(listing.with_stats_for(listing[(deep - 1) * 24 : deep * 24])),
+    "tool page (demo tool)": execution_ms(with_stats.filter(slug="mixtral-8x22b")),
+    "busiest tool page": execution_ms(with_stats.filter(slug=busiest)),
+}
+print("PROBE " + json.dumps({"paths": paths, "counts": counts, "sql_ms": sql_ms}))
+"""
+
+
+def probe(url: str, paths: list[str]) -> dict:
+    """Query counts per page, and the busiest tool and a deep page, in that database."""
+    env = {**os.environ, "DATABASE_URL": url, "PROBE_PATHS": json.dumps(paths)}
+    output = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if "PROBE " not in output.stdout:
+        raise SystemExit(output.stderr[-3000:])
+    return json.loads(output.stdout.split("PROBE ", 1)[1])
+
+
+def measure(
+    urls: dict[str, str], paths: dict[str, dict[str, str]], args: argparse.Namespace
+) -> dict[str, dict[str, Result]]:
+    """Both sizes served at once, measured alternately page by page, over several rounds.
+
+    Alternating demo and scale runs, and keeping each one's median round, stops a burst of
+    unrelated load on the machine from landing on one size only and skewing the ratio.
+    """
+    servers, bases = {}, {}
+    try:
+        for size, url in urls.items():
+            port = free_port()
+            bases[size] = f"http://127.0.0.1:{port}"
+            servers[size] = start_server(port, args.workers, {"DATABASE_URL": url})
+        for base_url in bases.values():
+            wait_ready(base_url)
+        rounds: dict[str, dict[str, list[Result]]] = {size: {} for size in urls}
+        for _ in range(args.rounds):
+            for name in paths["demo"]:
+                for size in urls:
+                    endpoint = Endpoint(name, paths[size][name])
+                    result = run_wrk(
+                        bases[size], endpoint, duration=args.duration, connections=args.connections
+                    )
+                    rounds[size].setdefault(name, []).append(result)
+    finally:
+        for server in servers.values():
+            server.terminate()
+            server.wait(timeout=20)
+    return {
+        size: {
+            name: sorted(runs, key=lambda r: r.p50_ms)[len(runs) // 2]
+            for name, runs in by_name.items()
+        }
+        for size, by_name in rounds.items()
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--prepare", action="store_true", help="(re)build both databases")
+    parser.add_argument("--duration", type=int, default=4, help="seconds per page, size, round")
+    parser.add_argument("--rounds", type=int, default=3, help="the median round is reported")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+    args = parser.parse_args()
+    if args.prepare:
+        prepare()
+
+    shared = {"home page": "/", "tool page (demo tool)": "/tools/mixtral-8x22b/"}
+    sizes = {"demo": database_url("_demo"), "scale": database_url("_scale")}
+    probes = {size: probe(url, list(shared.values())) for size, url in sizes.items()}
+    paths = {
+        size: {
+            **shared,
+            "busiest tool page": probes[size]["paths"]["busiest"],
+            "deep home page": probes[size]["paths"]["deep"],
+        }
+        for size in sizes
+    }
+    results = measure(sizes, paths, args)
+
+    print(
+        f"\n{args.workers} gunicorn workers, {args.connections} connections, "
+        f"median of {args.rounds} rounds of {args.duration}s per page and size\n"
+    )
+    header = (
+        f"{'page':24} {'queries':>8} {'main SQL ms':>12} {'p50 demo':>9} {'p50 scale':>10} "
+        f"{'ratio':>6} {'p99 demo':>9} {'p99 scale':>10} {'req/s demo':>11} {'req/s scale':>12} "
+        f"{'errors':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name in paths["demo"]:
+        demo, scale = results["demo"][name], results["scale"][name]
+        queries = "/".join(
+            str(probes[size]["counts"][paths[size][name]][1]) for size in ("demo", "scale")
+        )
+        sql = "/".join(f"{probes[size]['sql_ms'][name]:.1f}" for size in ("demo", "scale"))
+        print(
+            f"{name:24} {queries:>8} {sql:>12} {demo.p50_ms:9.1f} {scale.p50_ms:10.1f} "
+            f"{scale.p50_ms / max(demo.p50_ms, 0.001):6.2f} {demo.p99_ms:9.1f} "
+            f"{scale.p99_ms:10.1f} {demo.requests_per_second:11.0f} "
+            f"{scale.requests_per_second:12.0f} {demo.errors + scale.errors:7d}"
+        )
+    print(
+        "\nqueries = per request at demo / scale size; main SQL ms = EXPLAIN ANALYZE execution"
+        "\ntime of the page's stats query (median of 5) at demo / scale; ratio = p50 at scale /"
+        "\np50 at demo."
+    )
+    for size in ("demo", "scale"):
+        busiest, deep = paths[size]["busiest tool page"], paths[size]["deep home page"]
+        print(f"{size}: busiest tool {busiest}, deep page {deep}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Failure modes turned into clear answers: a database outage, a malformed request body."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.multipartparser import MultiPartParserError
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+# Long enough for a PostgreSQL restart or failover, short enough that readers come back.
+RETRY_AFTER_SECONDS = 30
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def service_unavailable() -> HttpResponse:
+    """The 503 page. It is rendered without a request context, so it cannot need the database."""
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    # Proxies and browsers must not keep serving the outage page once the database is back.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DATABASE_ERRORS):
+            return None
+        logger.warning("database unavailable while serving %s: %s", request.path, exception)
+        return service_unavailable()
+
+
+MALFORMED_BODY_ERRORS = (MultiPartParserError, SuspiciousOperation, BadRequest)
+
+
+class MalformedBodyMiddleware:
+    """Parse a POST body up front, so a malformed or oversized one is a 400 on every URL.
+
+    Django's error handlers are wrapped in requires_csrf_token, which reads request.POST.
+    When a POST goes to a URL that does not resolve, that is the first read, and a broken
+    multipart body or an oversized form raises inside the 404 handler: a 500. CSRF
+    middleware parses every POST body anyway, so parsing it here costs nothing extra.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018  (reading it is the parse)
+            except MALFORMED_BODY_ERRORS as error:
+                logger.warning("refused a malformed body for %s: %s", request.path, error)
+                # Rendered without the request: nothing on the way may touch the body again.
+                return HttpResponseBadRequest(render_to_string("400.html"))
+        return self.get_response(request)
