@@ -12,12 +12,12 @@ import io
 import json
 from dataclasses import asdict, dataclass
 from functools import cache
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from PIL import Image, ImageDraw, ImageFont
 
+from badges.metrics import FONT_DIR
 from tools.models import Tool
 
 WIDTH, HEIGHT = 1200, 630
@@ -38,22 +38,12 @@ VERDICT_COLOURS = {
 }
 VERDICT_ICONS = {"ship": "▲", "skip": "▼", "split": "◆", "pending": "…"}
 
-# DejaVu covers the verdict arrows; Debian and most slim images ship it
-# (fonts-dejavu-core). Without it Pillow's bundled font still draws legible text.
-FONT_DIRS = [
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/local/share/fonts"),
-]
-
 
 @cache
-def font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:
+    """DejaVu Sans from the repository (the badges' font), so the verdict arrows always draw."""
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    for directory in FONT_DIRS:
-        if (directory / name).exists():
-            return ImageFont.truetype(str(directory / name), size)
-    return ImageFont.load_default(size)
+    return ImageFont.truetype(str(FONT_DIR / name), size)
 
 
 @dataclass(frozen=True)
