@@ -53,12 +53,15 @@ def _vote_box(
     """The community box, re-read from the database so it shows every vote counted so far."""
     fresh = Tool.objects.with_stats().get(pk=tool.pk)
     choices = Vote.objects.choices_by_tool(voter=voter, tools=[fresh])
-    return render(
-        request,
-        "votes/vote_box.html#vote-box",
-        {"tool": fresh, "my_votes": choices, "vote_next": next_url, "vote_error": error},
-        status=status,
-    )
+    context = {
+        "tool": fresh,
+        "my_votes": choices,
+        "vote_next": next_url,
+        "vote_error": error,
+        # A page with several boxes (a comparison) names the tool in each heading.
+        "named": request.POST.get("named") == "1",
+    }
+    return render(request, "votes/vote_box.html#vote-box", context, status=status)
 
 
 def _refuse(
