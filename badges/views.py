@@ -92,11 +92,7 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
     response = render(
         request,
         "badges/embed.html",
-        {
-            "data": data,
-            "theme": theme,
-            "min_reviews": settings.SHIPORSKIP_MIN_PANEL_REVIEWS,
-        },
+        {"data": data, "theme": theme},
         status=200 if data else 404,
     )
     patch_cache_control(response, no_cache=True)

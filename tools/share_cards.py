@@ -79,11 +79,7 @@ class ToolFace:
             category=tool.category.name,
             verdict=panel.verdict,
             verdict_label=panel.label,
-            counts_line=(
-                panel.counts_line
-                if panel.has_verdict
-                else f"{panel.reviews} of {settings.SHIPORSKIP_MIN_PANEL_REVIEWS} reviews in"
-            ),
+            counts_line=panel.detail,
             average=panel.average,
             community_line=tool.community.line,
         )

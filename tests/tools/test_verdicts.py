@@ -128,3 +128,24 @@ class TestDatabaseConstraints:
     def test_vote_choice_is_checked(self):
         with pytest.raises(IntegrityError), transaction.atomic():
             VoteFactory(choice="nah")
+
+
+def test_a_pending_panel_reads_the_same_on_every_surface(client, panel):
+    """Card, tool page, share text, embed card and badge all say how many reviews are in."""
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    tool = ToolFactory(name="Halfway", slug="halfway")
+    review_tool(tool, panel, "sk")
+    cache.clear()
+    surfaces = {
+        "home card": client.get(reverse("tools:home")),
+        "tool page": client.get(tool.get_absolute_url()),
+        "embed card": client.get(reverse("badges:embed", args=[tool.slug])),
+        "badge": client.get(reverse("badges:svg", args=[tool.slug]), {"style": "card"}),
+    }
+    for name, response in surfaces.items():
+        html = response.content.decode()
+        assert "2 of 3 reviews in" in html, name
+        assert "so far" not in html.replace("votes so far", ""), name
+    assert "(2 of 3 reviews in)" in surfaces["tool page"].content.decode()
