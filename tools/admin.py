@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -101,22 +102,27 @@ class ToolAdmin(admin.ModelAdmin):
             obj.published_at = timezone.now()
         super().save_model(request, obj, form, change)
 
+    # Both actions save tool by tool rather than queryset.update(): saving is what tells the
+    # badges (badges.signals) to drop their cached verdict, so an unpublished tool's badge
+    # turns neutral at once instead of saying SHIP until the cache expires.
     @admin.action(description="Publish selected tools", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
-        now = timezone.now()
         count = 0
-        for tool in queryset.filter(status=PublicationState.DRAFT):
-            tool.status = PublicationState.PUBLISHED
-            tool.published_at = tool.published_at or now
-            tool.save(update_fields=["status", "published_at", "updated_at"])
-            count += 1
+        with transaction.atomic():
+            for tool in queryset.filter(status=PublicationState.DRAFT):
+                tool.publish()
+                tool.save(update_fields=["status", "published_at", "updated_at"])
+                count += 1
         self.message_user(request, f"Published {count} tool(s).", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected tools", permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = queryset.model.objects.filter(
-            pk__in=queryset.values("pk"), status=PublicationState.PUBLISHED
-        ).update(status=PublicationState.DRAFT, updated_at=timezone.now())
+        count = 0
+        with transaction.atomic():
+            for tool in queryset.filter(status=PublicationState.PUBLISHED):
+                tool.unpublish()
+                tool.save(update_fields=["status", "updated_at"])
+                count += 1
         self.message_user(request, f"Unpublished {count} tool(s).", messages.SUCCESS)
 
 
