@@ -6,11 +6,11 @@ from django.views.decorators.http import require_safe
 
 from comparisons import matchup
 from comparisons.models import FeaturedComparison, comparison_url
-from comparisons.pairs import is_slug, pair_slug, split_pair
+from comparisons.pairs import pair_slug, split_pair
 from reviews.models import Review
 from shiporskip.conditional import catalogue_version, mark_revalidate, not_modified, page_etag
 from tools import structured_data
-from tools.models import Tool
+from tools.models import Tool, is_tool_slug
 from tools.sharing import absolute_url
 from votes.identity import voter_from_cookie
 from votes.models import Vote
@@ -127,7 +127,7 @@ def pick(request: HttpRequest) -> HttpResponse:
     wanted = [request.GET.get("a", "").strip(), request.GET.get("b", "").strip()]
     tools = (
         {tool.slug: tool for tool in Tool.objects.published().filter(slug__in=wanted)}
-        if all(is_slug(slug) for slug in wanted)
+        if all(is_tool_slug(slug) for slug in wanted)
         else {}
     )
     if not all(slug in tools for slug in wanted):

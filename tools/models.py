@@ -94,6 +94,21 @@ def _count_of(model_path: str, *, relation: str, **filters) -> _CountSubquery:
     return _CountSubquery(rows.values(relation))
 
 
+TOOL_SLUG_MAX_LENGTH = 100
+# Django's slug characters, as long as the column allows. Compiled here rather than using
+# django.core.validators.slug_re (a lazy object) because every badge hit checks its slug.
+_TOOL_SLUG = re.compile(rf"[-a-zA-Z0-9_]{{1,{TOOL_SLUG_MAX_LENGTH}}}")
+
+
+def is_tool_slug(value: str) -> bool:
+    """Whether ``value`` could be a tool's slug; check input with this before any query.
+
+    Only real slugs may reach the database (a NUL byte, say, makes PostgreSQL raise), and
+    anything longer than the column could never match.
+    """
+    return _TOOL_SLUG.fullmatch(value) is not None
+
+
 # Search matches word prefixes so live results appear while a word is still being typed.
 SEARCH_MAX_TERMS = 8
 SEARCH_CONFIG = "english"
@@ -254,7 +269,7 @@ class ToolQuerySet(models.QuerySet):
 
 
 class Tool(models.Model):
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=TOOL_SLUG_MAX_LENGTH, unique=True)
     name = models.CharField(max_length=120)
     tagline = models.CharField(max_length=200)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="tools")

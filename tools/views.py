@@ -1,5 +1,3 @@
-import re
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -14,12 +12,10 @@ from comparisons.models import FeaturedComparison, comparison_url
 from comparisons.pairs import canonical_pair, comparison_path, pair_slug, split_pair
 from shiporskip.conditional import catalogue_version, mark_revalidate, not_modified, page_etag
 from tools import share_cards, structured_data
-from tools.models import Category, Tool, search_query
+from tools.models import Category, Tool, is_tool_slug, search_query
 from tools.sharing import absolute_url, share_links, share_text
 from votes.identity import voter_from_cookie
 from votes.models import Vote
-
-SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 TOOLS_PER_PAGE = 24
 HOME_SECTION_SIZE = 6
@@ -192,7 +188,7 @@ def bookmark_cards(request: HttpRequest) -> HttpResponse:
             f"At most {settings.SHIPORSKIP_MAX_BOOKMARKS} bookmarks at a time.",
             content_type="text/plain",
         )
-    wanted = [slug for slug in dict.fromkeys(slugs) if SLUG.fullmatch(slug)]
+    wanted = [slug for slug in dict.fromkeys(slugs) if is_tool_slug(slug)]
     found = Tool.objects.published().with_stats().in_bulk(wanted, field_name="slug")
     context = {"tools": [found[slug] for slug in wanted if slug in found], "loaded": True}
     if request.htmx:
@@ -204,7 +200,7 @@ def bookmark_cards(request: HttpRequest) -> HttpResponse:
 def compare_bookmarks(request: HttpRequest) -> HttpResponse:
     """The bookmarks page's "compare" form: exactly two published tools, then the comparison."""
     picked = list(dict.fromkeys(request.GET.getlist("tool")))
-    if len(picked) != 2 or not all(SLUG.fullmatch(slug) for slug in picked):
+    if len(picked) != 2 or not all(is_tool_slug(slug) for slug in picked):
         return render(request, "tools/compare_pick.html", {"picked": len(picked)}, status=400)
     if Tool.objects.published().filter(slug__in=picked).count() != 2:
         raise Http404("One of those tools is not published.")
