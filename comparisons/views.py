@@ -8,7 +8,13 @@ from comparisons import matchup
 from comparisons.models import FeaturedComparison, comparison_url
 from comparisons.pairs import pair_slug, split_pair
 from reviews.models import Review
-from shiporskip.conditional import catalogue_version, mark_revalidate, not_modified, page_etag
+from shiporskip.conditional import (
+    catalogue_version,
+    mark_revalidate,
+    not_modified,
+    page_etag,
+    tool_version,
+)
 from tools import structured_data
 from tools.models import Tool, is_tool_slug
 from tools.sharing import absolute_url
@@ -41,22 +47,7 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
     if pair != pair_slug(first.slug, second.slug):
         return redirect(comparison_url(first, second), permanent=True)
 
-    etag = page_etag(
-        request,
-        *(
-            (
-                tool.pk,
-                tool.updated_at,
-                tool.reviews_updated_at,
-                tool.reviews_total,
-                tool.panel,
-                tool.community,
-                tool.category.name,
-            )
-            for tool in (first, second)
-        ),
-        catalogue_version(),
-    )
+    etag = page_etag(request, tool_version(first), tool_version(second), catalogue_version())
     if (response := not_modified(request, etag)) is not None:
         return response
 

@@ -10,7 +10,13 @@ from django.views.decorators.vary import vary_on_headers
 from comparisons import matchup
 from comparisons.models import FeaturedComparison, comparison_url
 from comparisons.pairs import canonical_pair, comparison_path, pair_slug, split_pair
-from shiporskip.conditional import catalogue_version, mark_revalidate, not_modified, page_etag
+from shiporskip.conditional import (
+    catalogue_version,
+    mark_revalidate,
+    not_modified,
+    page_etag,
+    tool_version,
+)
 from tools import share_cards, structured_data
 from tools.models import Category, Tool, is_tool_slug, search_query
 from tools.sharing import absolute_url, share_links, share_text
@@ -59,17 +65,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     tool = get_object_or_404(
         Tool.objects.published().with_stats().with_reviews_version(), slug=slug
     )
-    etag = page_etag(
-        request,
-        tool.pk,
-        tool.updated_at,
-        tool.reviews_updated_at,
-        tool.reviews_total,
-        tool.panel,
-        tool.community,
-        tool.category.name,
-        catalogue_version(),
-    )
+    etag = page_etag(request, tool_version(tool), catalogue_version())
     if (response := not_modified(request, etag)) is not None:
         return response
 
