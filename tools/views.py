@@ -17,6 +17,7 @@ from shiporskip.conditional import (
     page_etag,
     tool_version,
 )
+from shiporskip.htmx import HtmxHttpRequest
 from tools import share_cards, structured_data
 from tools.models import Category, Tool, is_tool_slug, search_query
 from tools.sharing import absolute_url, share_links, share_text
@@ -136,8 +137,8 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-def search(request: HttpRequest) -> HttpResponse:
+@vary_on_headers("HX-Request", "HX-History-Restore-Request")
+def search(request: HtmxHttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()
     context = {
         "q": text,
@@ -157,7 +158,10 @@ def search(request: HttpRequest) -> HttpResponse:
             "tools": page.object_list,
             "page_title": f"“{text}” — search ShipOrSkip{page_suffix(page)}",
         }
-    template = "tools/search.html#results" if request.htmx else "tools/search.html"
+    # Live search pushes each query into the history; going back to one htmx no longer has
+    # cached also sends HX-Request, but wants the whole page back.
+    fragment = request.htmx and not request.htmx.history_restore_request
+    template = "tools/search.html#results" if fragment else "tools/search.html"
     return render(request, template, context, status=status)
 
 
@@ -171,7 +175,7 @@ def bookmarks(request: HttpRequest) -> HttpResponse:
 
 @vary_on_headers("HX-Request")
 @require_POST
-def bookmark_cards(request: HttpRequest) -> HttpResponse:
+def bookmark_cards(request: HtmxHttpRequest) -> HttpResponse:
     """Cards for the slugs a browser has saved, in its order; unknown slugs drop out quietly.
 
     A POST because the list travels in the body, but it reads only: nothing is stored.

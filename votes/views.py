@@ -6,9 +6,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from shiporskip.clientip import client_ip
+from shiporskip.htmx import HtmxHttpRequest
 from shiporskip.ratelimit import is_rate_limited, seconds_until_reset, too_many_requests
 from tools.models import Tool
 from tools.verdicts import Verdict
@@ -19,10 +19,6 @@ from votes.services import cast_vote, withdraw_vote
 WITHDRAW = "withdraw"
 # A vote form is a token, a choice and a return path; anything much bigger is not one.
 MAX_VOTE_BODY = 4096
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def _body_size(request: HttpRequest) -> int:
