@@ -12,18 +12,18 @@ import io
 import json
 from dataclasses import asdict, dataclass
 from functools import cache
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from PIL import Image, ImageDraw, ImageFont
 
+from badges.metrics import FONT_DIR
 from tools.models import Tool
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 64
 # Bump when the drawing changes, so cached images of the old design are not served.
-DESIGN_VERSION = 1
+DESIGN_VERSION = 2
 
 BACKGROUND = "#12151a"
 SURFACE = "#1c2129"
@@ -38,22 +38,13 @@ VERDICT_COLOURS = {
 }
 VERDICT_ICONS = {"ship": "▲", "skip": "▼", "split": "◆", "pending": "…"}
 
-# DejaVu covers the verdict arrows; Debian and most slim images ship it
-# (fonts-dejavu-core). Without it Pillow's bundled font still draws legible text.
-FONT_DIRS = [
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/local/share/fonts"),
-]
-
 
 @cache
-def font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:
+    # The DejaVu files bundled for the badges: they have the verdict arrows, which the
+    # slim production image has no system font for (Pillow's own font draws them as boxes).
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    for directory in FONT_DIRS:
-        if (directory / name).exists():
-            return ImageFont.truetype(str(directory / name), size)
-    return ImageFont.load_default(size)
+    return ImageFont.truetype(str(FONT_DIR / name), size)
 
 
 @dataclass(frozen=True)
