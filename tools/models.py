@@ -34,15 +34,22 @@ class PublicationState(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+def published_filter(prefix: str = "") -> Q:
+    """The one rule for a public tool: published, and its publication time has come.
+
+    ``prefix`` reaches a tool through a relation, e.g. ``"tools__"`` from a category.
+    """
+    return Q(
+        **{
+            f"{prefix}status": PublicationState.PUBLISHED,
+            f"{prefix}published_at__lte": timezone.now(),
+        }
+    )
+
+
 class CategoryQuerySet(models.QuerySet):
     def with_published_counts(self) -> CategoryQuerySet:
-        now = timezone.now()
-        return self.annotate(
-            published_tools=Count(
-                "tools",
-                filter=Q(tools__status=PublicationState.PUBLISHED, tools__published_at__lte=now),
-            )
-        )
+        return self.annotate(published_tools=Count("tools", filter=published_filter("tools__")))
 
 
 class Category(models.Model):
@@ -128,7 +135,7 @@ def search_query(text: str) -> SearchQuery | None:
 
 class ToolQuerySet(models.QuerySet):
     def published(self) -> ToolQuerySet:
-        return self.filter(status=PublicationState.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(published_filter())
 
     def with_panel_stats(self) -> ToolQuerySet:
         """Annotate panel ships, skips, average score and verdict from published reviews."""
@@ -314,7 +321,12 @@ class Tool(models.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.status == PublicationState.PUBLISHED
+        """Whether readers can see the tool: the same rule as ``Tool.objects.published()``."""
+        return (
+            self.status == PublicationState.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
 
     def publish(self) -> None:
         self.status = PublicationState.PUBLISHED

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from badges.data import forget_all_local
 from reviews.models import Review
 from tests.factories import CategoryFactory, ToolFactory, review_tool
 from tools.models import Tool
@@ -148,8 +149,6 @@ def test_an_eighth_active_critic_is_refused(client, editor, panel):
 def test_unpublishing_and_publishing_turn_the_badge_at_once(
     client, editor, panel, django_capture_on_commit_callbacks
 ):
-    from badges.data import forget_all_local
-
     tool = ToolFactory(name="Flip Flop", slug="flip-flop")
     review_tool(tool, panel, "ssss")
     badge = reverse("badges:svg", args=[tool.slug])

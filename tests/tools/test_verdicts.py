@@ -1,9 +1,18 @@
 import pytest
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import ReviewFactory, ToolFactory, VoteFactory, cast_votes, review_tool
-from tools.models import PublicationState, Tool
+from tests.factories import (
+    CategoryFactory,
+    ReviewFactory,
+    ToolFactory,
+    VoteFactory,
+    cast_votes,
+    review_tool,
+)
+from tools.models import Category, PublicationState, Tool
 from tools.verdicts import PanelVerdict
 
 pytestmark = pytest.mark.django_db
@@ -99,8 +108,18 @@ def test_discarded_votes_stop_counting():
 def test_published_excludes_drafts_and_scheduled():
     live = ToolFactory()
     ToolFactory(draft=True)
-    ToolFactory(published_at=timezone.now() + timezone.timedelta(days=2))
+    scheduled = ToolFactory(published_at=timezone.now() + timezone.timedelta(days=2))
     assert list(Tool.objects.published()) == [live]
+    assert live.is_published
+    assert not scheduled.is_published
+
+
+def test_category_counts_leave_out_drafts_and_scheduled_tools(client):
+    category = CategoryFactory(name="Vector stores")
+    ToolFactory(category=category)
+    ToolFactory(category=category, draft=True)
+    ToolFactory(category=category, published_at=timezone.now() + timezone.timedelta(days=2))
+    assert Category.objects.with_published_counts().get(pk=category.pk).published_tools == 1
 
 
 class TestDatabaseConstraints:
@@ -132,9 +151,6 @@ class TestDatabaseConstraints:
 
 def test_a_pending_panel_reads_the_same_on_every_surface(client, panel):
     """Card, tool page, share text, embed card and badge all say how many reviews are in."""
-    from django.core.cache import cache
-    from django.urls import reverse
-
     tool = ToolFactory(name="Halfway", slug="halfway")
     review_tool(tool, panel, "sk")
     cache.clear()
