@@ -37,7 +37,7 @@ def page_suffix(page) -> str:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    # Built once: every section is a slice of the same annotated queryset.
+    # Built once: both verdict sections are slices of the same annotated queryset.
     verdicts = Tool.objects.published().with_stats()
     listing = Tool.objects.published().latest_first()
     latest = Paginator(listing, TOOLS_PER_PAGE).get_page(request.GET.get("page"))
