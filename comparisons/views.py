@@ -18,6 +18,7 @@ from shiporskip.conditional import (
 from tools import structured_data
 from tools.models import Tool, is_tool_slug
 from tools.sharing import absolute_url
+from tools.views import page_suffix
 from votes.identity import voter_from_cookie
 from votes.models import Vote
 
@@ -96,7 +97,6 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     pool = Tool.objects.published().select_related("category").by_community_votes()
     popular = matchup.popular_pairs(pool[:POPULAR_POOL], limit=POPULAR_PAIRS)
-    suffix = f" — page {featured.number}" if featured.number > 1 else ""
     return render(
         request,
         "comparisons/index.html",
@@ -105,7 +105,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "featured": featured.object_list,
             "popular": [(a, b, comparison_url(a, b)) for a, b in popular],
             "choices": Tool.objects.published().compare_choices(),
-            "page_title": f"Compare AI and developer tools side by side — ShipOrSkip{suffix}",
+            "page_title": "Compare AI and developer tools side by side — ShipOrSkip"
+            + page_suffix(featured),
             "page_description": "Head-to-head verdicts: two tools, the panel's scores, the "
             "community vote and every critic's review side by side.",
         },
