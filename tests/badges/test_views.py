@@ -350,7 +350,7 @@ def test_embed_card_and_codes_page_stay_within_their_query_budgets(
     # The tool's facts, then the impression (counted in PostgreSQL when Redis is not set).
     with django_assert_max_num_queries(2):
         card = client.get(reverse("badges:embed", args=[tool.slug]))
-    assert "3 ships · 4 skips" in card.content.decode()
+    assert "4 ships · 3 skips" in card.content.decode()
     with django_assert_max_num_queries(1):
         codes = client.get(reverse("badges:codes", args=[tool.slug]), {"style": "card"})
     assert "Embed this verdict" in codes.content.decode()
