@@ -2,7 +2,6 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from reviews.models import Persona, Review
 from tools.models import Category, PublicationState, Tool
@@ -98,8 +97,8 @@ class ToolAdmin(admin.ModelAdmin):
         return tool.community.line
 
     def save_model(self, request, obj: Tool, form, change) -> None:
-        if obj.status == PublicationState.PUBLISHED and obj.published_at is None:
-            obj.published_at = timezone.now()
+        if obj.status == PublicationState.PUBLISHED:
+            obj.publish()  # stamps the publication time if the editor left it empty
         super().save_model(request, obj, form, change)
 
     # Both actions save tool by tool rather than queryset.update(): saving is what tells the
