@@ -15,18 +15,16 @@ extra lag is invisible on an image that browsers revalidate anyway.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 
-from tools.models import Tool
+from tools.models import Tool, is_tool_slug
 from tools.verdicts import CommunitySummary, PanelSummary
 
 CACHE_VERSION = 1
-SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 # Cached for slugs that name no published tool, so a flood of them stays off the database.
 MISSING = "missing"
 LOCAL_MAX_ENTRIES = 2048
@@ -83,7 +81,7 @@ def cache_key(slug: str) -> str:
 
 def badge_data(slug: str) -> BadgeData | None:
     """The badge's facts for a published tool, or None when there is no such tool."""
-    if not SLUG_RE.fullmatch(slug):
+    if not is_tool_slug(slug):
         return None
     now = time.monotonic()
     local = _local.get(slug)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.urls import reverse
 
 from badges import svg
 from badges.data import BadgeData
 from tools.models import Tool
+from tools.sharing import absolute_url
 
 EMBED_WIDTH, EMBED_HEIGHT = 360, 260
 
@@ -55,9 +55,9 @@ def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) 
         style=style, theme=theme
     )
     embed_path = reverse("badges:embed", kwargs={"slug": tool.slug}) + _query(theme=theme)
-    click_url = settings.SITE_URL + reverse("badges:click", kwargs={"slug": tool.slug})
-    badge_url = settings.SITE_URL + badge_path
-    embed_url = settings.SITE_URL + embed_path
+    click_url = absolute_url(reverse("badges:click", kwargs={"slug": tool.slug}))
+    badge_url = absolute_url(badge_path)
+    embed_url = absolute_url(embed_path)
     alt = f"ShipOrSkip verdict on {svg.one_line(tool.name)}"
     html = (
         f'<a href="{escape(click_url)}"><img src="{escape(badge_url)}" alt="{escape(alt)}" '

@@ -224,12 +224,9 @@ def render_card(data: BadgeData | None, theme: str) -> tuple[str, int, int]:
     else:
         panel, community = data.panel, data.community
         word = panel.label
-        average = f" · avg {panel.average}/100" if panel.average is not None else ""
-        panel_line = (
-            f"Panel: {panel.counts_line}{average}"
-            if panel.has_verdict
-            else f"Panel: {panel.line.removeprefix('PENDING · ')}"
-        )
+        shows_average = panel.has_verdict and panel.average is not None
+        average = f" · avg {panel.average}/100" if shows_average else ""
+        panel_line = f"Panel: {panel.detail}{average}"
         community_line = (
             f"Community: {community.line}" if community.votes else "Community: no votes yet"
         )

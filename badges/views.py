@@ -23,12 +23,12 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from badges import svg
 from badges.counters import record_hit
 from badges.data import badge_data
 from badges.models import Hit
+from shiporskip.htmx import HtmxHttpRequest
 from tools.models import Tool
 
 BADGE_CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -92,19 +92,11 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
     response = render(
         request,
         "badges/embed.html",
-        {
-            "data": data,
-            "theme": theme,
-            "min_reviews": settings.SHIPORSKIP_MIN_PANEL_REVIEWS,
-        },
+        {"data": data, "theme": theme},
         status=200 if data else 404,
     )
     patch_cache_control(response, no_cache=True)
     return response
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 @require_safe

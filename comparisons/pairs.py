@@ -7,15 +7,11 @@ Comparison pages, share cards, bookmarks and the digest all spell pairs through 
 
 from __future__ import annotations
 
-from django.core.validators import slug_re
 from django.urls import reverse
 
+from tools.models import is_tool_slug
+
 PAIR_SEPARATOR = "-vs-"
-
-
-def is_slug(value: str) -> bool:
-    """Only real slugs reach the database (a NUL byte, say, would make PostgreSQL raise)."""
-    return bool(slug_re.match(value))
 
 
 def canonical_pair(first: str, second: str) -> tuple[str, str]:
@@ -37,7 +33,7 @@ def split_pair(text: str) -> list[tuple[str, str]]:
     start = text.find(PAIR_SEPARATOR)
     while start > 0:
         first, second = text[:start], text[start + len(PAIR_SEPARATOR) :]
-        if is_slug(first) and is_slug(second):
+        if is_tool_slug(first) and is_tool_slug(second):
             readings.append((first, second))
         start = text.find(PAIR_SEPARATOR, start + 1)
     return readings

@@ -6,12 +6,19 @@ from django.views.decorators.http import require_safe
 
 from comparisons import matchup
 from comparisons.models import FeaturedComparison, comparison_url
-from comparisons.pairs import is_slug, pair_slug, split_pair
+from comparisons.pairs import pair_slug, split_pair
 from reviews.models import Review
-from shiporskip.conditional import catalogue_version, mark_revalidate, not_modified, page_etag
+from shiporskip.conditional import (
+    catalogue_version,
+    mark_revalidate,
+    not_modified,
+    page_etag,
+    tool_version,
+)
 from tools import structured_data
-from tools.models import Tool
+from tools.models import Tool, is_tool_slug
 from tools.sharing import absolute_url
+from tools.views import page_suffix
 from votes.identity import voter_from_cookie
 from votes.models import Vote
 
@@ -41,22 +48,7 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
     if pair != pair_slug(first.slug, second.slug):
         return redirect(comparison_url(first, second), permanent=True)
 
-    etag = page_etag(
-        request,
-        *(
-            (
-                tool.pk,
-                tool.updated_at,
-                tool.reviews_updated_at,
-                tool.reviews_total,
-                tool.panel,
-                tool.community,
-                tool.category.name,
-            )
-            for tool in (first, second)
-        ),
-        catalogue_version(),
-    )
+    etag = page_etag(request, tool_version(first), tool_version(second), catalogue_version())
     if (response := not_modified(request, etag)) is not None:
         return response
 
@@ -105,7 +97,6 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     pool = Tool.objects.published().select_related("category").by_community_votes()
     popular = matchup.popular_pairs(pool[:POPULAR_POOL], limit=POPULAR_PAIRS)
-    suffix = f" — page {featured.number}" if featured.number > 1 else ""
     return render(
         request,
         "comparisons/index.html",
@@ -114,7 +105,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "featured": featured.object_list,
             "popular": [(a, b, comparison_url(a, b)) for a, b in popular],
             "choices": Tool.objects.published().compare_choices(),
-            "page_title": f"Compare AI and developer tools side by side — ShipOrSkip{suffix}",
+            "page_title": "Compare AI and developer tools side by side — ShipOrSkip"
+            + page_suffix(featured),
             "page_description": "Head-to-head verdicts: two tools, the panel's scores, the "
             "community vote and every critic's review side by side.",
         },
@@ -127,7 +119,7 @@ def pick(request: HttpRequest) -> HttpResponse:
     wanted = [request.GET.get("a", "").strip(), request.GET.get("b", "").strip()]
     tools = (
         {tool.slug: tool for tool in Tool.objects.published().filter(slug__in=wanted)}
-        if all(is_slug(slug) for slug in wanted)
+        if all(is_tool_slug(slug) for slug in wanted)
         else {}
     )
     if not all(slug in tools for slug in wanted):

@@ -12,9 +12,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from comparisons.pairs import comparison_path
-from newsletter.emails import absolute, build_email
+from newsletter.emails import build_email
 from newsletter.models import DigestSend, Subscriber, week_of
 from tools.models import Tool, _count_of
+from tools.sharing import absolute_url
 from tools.verdicts import PanelVerdict, Verdict, percent
 
 DIGEST_DAYS = 7
@@ -88,7 +89,7 @@ class Digest:
         if self.featured_pair is None:
             return None
         first, second = self.featured_pair
-        return absolute(comparison_path(first.slug, second.slug))
+        return absolute_url(comparison_path(first.slug, second.slug))
 
 
 def _new_verdicts(since: datetime.datetime) -> list[Tool]:

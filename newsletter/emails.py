@@ -14,18 +14,15 @@ from django.urls import reverse
 
 from newsletter.models import Subscriber
 from newsletter.tokens import confirm_token, unsubscribe_token
-
-
-def absolute(path: str) -> str:
-    return settings.SITE_URL + path
+from tools.sharing import absolute_url
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
-    return absolute(reverse("newsletter:unsubscribe", args=[unsubscribe_token(subscriber)]))
+    return absolute_url(reverse("newsletter:unsubscribe", args=[unsubscribe_token(subscriber)]))
 
 
 def confirm_url(subscriber: Subscriber) -> str:
-    return absolute(reverse("newsletter:confirm", args=[confirm_token(subscriber)]))
+    return absolute_url(reverse("newsletter:confirm", args=[confirm_token(subscriber)]))
 
 
 def build_email(

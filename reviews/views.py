@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from reviews.models import Persona, Review
+from tools.views import page_suffix
 
 REVIEWS_PER_PAGE = 20
 
@@ -28,7 +29,6 @@ def persona(request: HttpRequest, slug: str) -> HttpResponse:
     critic = get_object_or_404(Persona.objects.with_record(), slug=slug)
     reviews = Review.objects.filter(persona=critic).for_persona_page()
     page = Paginator(reviews, REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
-    suffix = f" — page {page.number}" if page.number > 1 else ""
     return render(
         request,
         "reviews/persona.html",
@@ -36,7 +36,8 @@ def persona(request: HttpRequest, slug: str) -> HttpResponse:
             "persona": critic,
             "page": page,
             "reviews": page.object_list,
-            "page_title": f"The {critic.name}: reviews and ship rate — ShipOrSkip{suffix}",
+            "page_title": f"The {critic.name}: reviews and ship rate — ShipOrSkip"
+            + page_suffix(page),
             "page_description": f"Every ShipOrSkip review by the {critic.name}. {critic.lens}",
             "og_type": "profile",
         },

@@ -16,9 +16,6 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 
-# The cookie the community vote box (issue 4) sets; its value changes what the page shows.
-VOTER_COOKIE = "sos_voter"
-
 
 @cache
 def release_version() -> str:
@@ -56,10 +53,27 @@ def catalogue_version() -> tuple:
         return tuple(cursor.fetchone())
 
 
+def tool_version(tool) -> tuple:
+    """What a page shows of one tool, for ``page_etag``.
+
+    Needs a tool from ``with_stats().with_reviews_version()``.
+    """
+    return (
+        tool.pk,
+        tool.updated_at,
+        tool.reviews_updated_at,
+        tool.reviews_total,
+        tool.panel,
+        tool.community,
+        tool.category.name,
+    )
+
+
 def page_etag(request: HttpRequest, *versions: object) -> str:
     visitor = (
         request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
-        request.COOKIES.get(VOTER_COOKIE, ""),
+        # The vote boxes show the visitor's own vote.
+        request.COOKIES.get(settings.VOTER_COOKIE_NAME, ""),
         request.headers.get("HX-Request", ""),
     )
     digest = hashlib.blake2b(digest_size=16)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from shiporskip.clientip import client_ip
 from shiporskip.middleware import DATABASE_ERRORS, service_unavailable
 from shiporskip.ratelimit import is_rate_limited, too_many_requests
+from tools.sharing import absolute_url
 
 
 @require_safe
@@ -36,7 +37,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "Disallow: /search/",
         "Disallow: /compare/pick/",
         "",
-        f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}",
+        f"Sitemap: {absolute_url(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 

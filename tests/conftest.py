@@ -13,10 +13,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session", autouse=True)
 def collected_static():
-    """Pages use the manifest storage, so the manifest must exist; one worker builds it."""
-    with open(ROOT / ".collectstatic.lock", "w") as lock:
+    """Pages use the manifest storage, so the manifest must exist; one worker builds it.
+
+    The lock file remembers which xdist run collected: collecting again would delete and
+    rewrite every hashed file while the other worker's WhiteNoise is reading the folder.
+    """
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+    with open(ROOT / ".collectstatic.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        lock.seek(0)
+        if not run or lock.read() != run:
+            call_command("collectstatic", interactive=False, verbosity=0)
+            lock.truncate(0)
+            lock.write(run)
+            lock.flush()
         fcntl.flock(lock, fcntl.LOCK_UN)
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from reviews.models import Persona, Review
 from tools.models import Category, PublicationState, Tool
@@ -97,26 +97,31 @@ class ToolAdmin(admin.ModelAdmin):
         return tool.community.line
 
     def save_model(self, request, obj: Tool, form, change) -> None:
-        if obj.status == PublicationState.PUBLISHED and obj.published_at is None:
-            obj.published_at = timezone.now()
+        if obj.status == PublicationState.PUBLISHED:
+            obj.publish()  # stamps the publication time if the editor left it empty
         super().save_model(request, obj, form, change)
 
+    # Both actions save tool by tool rather than queryset.update(): saving is what tells the
+    # badges (badges.signals) to drop their cached verdict, so an unpublished tool's badge
+    # turns neutral at once instead of saying SHIP until the cache expires.
     @admin.action(description="Publish selected tools", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
-        now = timezone.now()
         count = 0
-        for tool in queryset.filter(status=PublicationState.DRAFT):
-            tool.status = PublicationState.PUBLISHED
-            tool.published_at = tool.published_at or now
-            tool.save(update_fields=["status", "published_at", "updated_at"])
-            count += 1
+        with transaction.atomic():
+            for tool in queryset.filter(status=PublicationState.DRAFT):
+                tool.publish()
+                tool.save(update_fields=["status", "published_at", "updated_at"])
+                count += 1
         self.message_user(request, f"Published {count} tool(s).", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected tools", permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = queryset.model.objects.filter(
-            pk__in=queryset.values("pk"), status=PublicationState.PUBLISHED
-        ).update(status=PublicationState.DRAFT, updated_at=timezone.now())
+        count = 0
+        with transaction.atomic():
+            for tool in queryset.filter(status=PublicationState.PUBLISHED):
+                tool.unpublish()
+                tool.save(update_fields=["status", "updated_at"])
+                count += 1
         self.message_user(request, f"Unpublished {count} tool(s).", messages.SUCCESS)
 
 

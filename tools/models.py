@@ -34,15 +34,22 @@ class PublicationState(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+def published_filter(prefix: str = "") -> Q:
+    """The one rule for a public tool: published, and its publication time has come.
+
+    ``prefix`` reaches a tool through a relation, e.g. ``"tools__"`` from a category.
+    """
+    return Q(
+        **{
+            f"{prefix}status": PublicationState.PUBLISHED,
+            f"{prefix}published_at__lte": timezone.now(),
+        }
+    )
+
+
 class CategoryQuerySet(models.QuerySet):
     def with_published_counts(self) -> CategoryQuerySet:
-        now = timezone.now()
-        return self.annotate(
-            published_tools=Count(
-                "tools",
-                filter=Q(tools__status=PublicationState.PUBLISHED, tools__published_at__lte=now),
-            )
-        )
+        return self.annotate(published_tools=Count("tools", filter=published_filter("tools__")))
 
 
 class Category(models.Model):
@@ -94,6 +101,21 @@ def _count_of(model_path: str, *, relation: str, **filters) -> _CountSubquery:
     return _CountSubquery(rows.values(relation))
 
 
+TOOL_SLUG_MAX_LENGTH = 100
+# Django's slug characters, as long as the column allows. Compiled here rather than using
+# django.core.validators.slug_re (a lazy object) because every badge hit checks its slug.
+_TOOL_SLUG = re.compile(rf"[-a-zA-Z0-9_]{{1,{TOOL_SLUG_MAX_LENGTH}}}")
+
+
+def is_tool_slug(value: str) -> bool:
+    """Whether ``value`` could be a tool's slug; check input with this before any query.
+
+    Only real slugs may reach the database (a NUL byte, say, makes PostgreSQL raise), and
+    anything longer than the column could never match.
+    """
+    return _TOOL_SLUG.fullmatch(value) is not None
+
+
 # Search matches word prefixes so live results appear while a word is still being typed.
 SEARCH_MAX_TERMS = 8
 SEARCH_CONFIG = "english"
@@ -113,7 +135,7 @@ def search_query(text: str) -> SearchQuery | None:
 
 class ToolQuerySet(models.QuerySet):
     def published(self) -> ToolQuerySet:
-        return self.filter(status=PublicationState.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(published_filter())
 
     def with_panel_stats(self) -> ToolQuerySet:
         """Annotate panel ships, skips, average score and verdict from published reviews."""
@@ -254,7 +276,7 @@ class ToolQuerySet(models.QuerySet):
 
 
 class Tool(models.Model):
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=TOOL_SLUG_MAX_LENGTH, unique=True)
     name = models.CharField(max_length=120)
     tagline = models.CharField(max_length=200)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="tools")
@@ -299,7 +321,12 @@ class Tool(models.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.status == PublicationState.PUBLISHED
+        """Whether readers can see the tool: the same rule as ``Tool.objects.published()``."""
+        return (
+            self.status == PublicationState.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
 
     def publish(self) -> None:
         self.status = PublicationState.PUBLISHED

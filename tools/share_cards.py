@@ -23,7 +23,7 @@ from tools.models import Tool
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 64
 # Bump when the drawing changes, so cached images of the old design are not served.
-DESIGN_VERSION = 1
+DESIGN_VERSION = 2
 
 BACKGROUND = "#12151a"
 SURFACE = "#1c2129"
@@ -41,7 +41,8 @@ VERDICT_ICONS = {"ship": "▲", "skip": "▼", "split": "◆", "pending": "…"}
 
 @cache
 def font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:
-    """DejaVu Sans from the repository (the badges' font), so the verdict arrows always draw."""
+    # The DejaVu files bundled for the badges: they have the verdict arrows, which the
+    # slim production image has no system font for (Pillow's own font draws them as boxes).
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     return ImageFont.truetype(str(FONT_DIR / name), size)
 
@@ -69,11 +70,7 @@ class ToolFace:
             category=tool.category.name,
             verdict=panel.verdict,
             verdict_label=panel.label,
-            counts_line=(
-                panel.counts_line
-                if panel.has_verdict
-                else f"{panel.reviews} of {settings.SHIPORSKIP_MIN_PANEL_REVIEWS} reviews in"
-            ),
+            counts_line=panel.detail,
             average=panel.average,
             community_line=tool.community.line,
         )

@@ -27,7 +27,7 @@ def share_text(tool: Tool) -> str:
     if not panel.has_verdict:
         return (
             f"{tool.name}: the expert panel's verdict is still coming in "
-            f"({panel.line.removeprefix('PENDING · ')}). Follow it: {url}"
+            f"({panel.detail}). Follow it: {url}"
         )
     return (
         f"{tool.name} verdict: {panel.label} — {panel.counts_line} from the expert panel. "

@@ -84,12 +84,16 @@ class PanelSummary:
         return f"{ships} · {skips}"
 
     @property
-    def line(self) -> str:
-        """ "SHIP · 4 ships · 0 skips", or the reason there is no verdict yet."""
+    def detail(self) -> str:
+        """What follows the label: "4 ships · 0 skips", or "2 of 3 reviews in" while pending."""
         if not self.has_verdict:
-            needed = settings.SHIPORSKIP_MIN_PANEL_REVIEWS
-            return f"PENDING · {self.reviews} of {needed} reviews in"
-        return f"{self.label} · {self.counts_line}"
+            return f"{self.reviews} of {settings.SHIPORSKIP_MIN_PANEL_REVIEWS} reviews in"
+        return self.counts_line
+
+    @property
+    def line(self) -> str:
+        """ "SHIP · 4 ships · 0 skips", or "PENDING · 2 of 3 reviews in"."""
+        return f"{self.label} · {self.detail}"
 
 
 @dataclass(frozen=True)

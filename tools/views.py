@@ -1,5 +1,3 @@
-import re
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -12,14 +10,19 @@ from django.views.decorators.vary import vary_on_headers
 from comparisons import matchup
 from comparisons.models import FeaturedComparison, comparison_url
 from comparisons.pairs import canonical_pair, comparison_path, pair_slug, split_pair
-from shiporskip.conditional import catalogue_version, mark_revalidate, not_modified, page_etag
+from shiporskip.conditional import (
+    catalogue_version,
+    mark_revalidate,
+    not_modified,
+    page_etag,
+    tool_version,
+)
+from shiporskip.htmx import HtmxHttpRequest
 from tools import share_cards, structured_data
-from tools.models import Category, Tool, search_query
+from tools.models import Category, Tool, is_tool_slug, search_query
 from tools.sharing import absolute_url, share_links, share_text
 from votes.identity import voter_from_cookie
 from votes.models import Vote
-
-SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 TOOLS_PER_PAGE = 24
 HOME_SECTION_SIZE = 6
@@ -34,7 +37,7 @@ def page_suffix(page) -> str:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    # Built once: every section is a slice of the same annotated queryset.
+    # Built once: both verdict sections are slices of the same annotated queryset.
     verdicts = Tool.objects.published().with_stats()
     listing = Tool.objects.published().latest_first()
     latest = Paginator(listing, TOOLS_PER_PAGE).get_page(request.GET.get("page"))
@@ -63,17 +66,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     tool = get_object_or_404(
         Tool.objects.published().with_stats().with_reviews_version(), slug=slug
     )
-    etag = page_etag(
-        request,
-        tool.pk,
-        tool.updated_at,
-        tool.reviews_updated_at,
-        tool.reviews_total,
-        tool.panel,
-        tool.community,
-        tool.category.name,
-        catalogue_version(),
-    )
+    etag = page_etag(request, tool_version(tool), catalogue_version())
     if (response := not_modified(request, etag)) is not None:
         return response
 
@@ -144,8 +137,8 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-def search(request: HttpRequest) -> HttpResponse:
+@vary_on_headers("HX-Request", "HX-History-Restore-Request")
+def search(request: HtmxHttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()
     context = {
         "q": text,
@@ -165,7 +158,10 @@ def search(request: HttpRequest) -> HttpResponse:
             "tools": page.object_list,
             "page_title": f"“{text}” — search ShipOrSkip{page_suffix(page)}",
         }
-    template = "tools/search.html#results" if request.htmx else "tools/search.html"
+    # Live search pushes each query into the history; going back to one htmx no longer has
+    # cached also sends HX-Request, but wants the whole page back.
+    fragment = request.htmx and not request.htmx.history_restore_request
+    template = "tools/search.html#results" if fragment else "tools/search.html"
     return render(request, template, context, status=status)
 
 
@@ -179,7 +175,7 @@ def bookmarks(request: HttpRequest) -> HttpResponse:
 
 @vary_on_headers("HX-Request")
 @require_POST
-def bookmark_cards(request: HttpRequest) -> HttpResponse:
+def bookmark_cards(request: HtmxHttpRequest) -> HttpResponse:
     """Cards for the slugs a browser has saved, in its order; unknown slugs drop out quietly.
 
     A POST because the list travels in the body, but it reads only: nothing is stored.
@@ -192,7 +188,7 @@ def bookmark_cards(request: HttpRequest) -> HttpResponse:
             f"At most {settings.SHIPORSKIP_MAX_BOOKMARKS} bookmarks at a time.",
             content_type="text/plain",
         )
-    wanted = [slug for slug in dict.fromkeys(slugs) if SLUG.fullmatch(slug)]
+    wanted = [slug for slug in dict.fromkeys(slugs) if is_tool_slug(slug)]
     found = Tool.objects.published().with_stats().in_bulk(wanted, field_name="slug")
     context = {"tools": [found[slug] for slug in wanted if slug in found], "loaded": True}
     if request.htmx:
@@ -204,7 +200,7 @@ def bookmark_cards(request: HttpRequest) -> HttpResponse:
 def compare_bookmarks(request: HttpRequest) -> HttpResponse:
     """The bookmarks page's "compare" form: exactly two published tools, then the comparison."""
     picked = list(dict.fromkeys(request.GET.getlist("tool")))
-    if len(picked) != 2 or not all(SLUG.fullmatch(slug) for slug in picked):
+    if len(picked) != 2 or not all(is_tool_slug(slug) for slug in picked):
         return render(request, "tools/compare_pick.html", {"picked": len(picked)}, status=400)
     if Tool.objects.published().filter(slug__in=picked).count() != 2:
         raise Http404("One of those tools is not published.")

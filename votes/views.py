@@ -6,9 +6,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from shiporskip.clientip import client_ip
+from shiporskip.htmx import HtmxHttpRequest
 from shiporskip.ratelimit import is_rate_limited, seconds_until_reset, too_many_requests
 from tools.models import Tool
 from tools.verdicts import Verdict
@@ -19,10 +19,6 @@ from votes.services import cast_vote, withdraw_vote
 WITHDRAW = "withdraw"
 # A vote form is a token, a choice and a return path; anything much bigger is not one.
 MAX_VOTE_BODY = 4096
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def _body_size(request: HttpRequest) -> int:
@@ -53,12 +49,15 @@ def _vote_box(
     """The community box, re-read from the database so it shows every vote counted so far."""
     fresh = Tool.objects.with_stats().get(pk=tool.pk)
     choices = Vote.objects.choices_by_tool(voter=voter, tools=[fresh])
-    return render(
-        request,
-        "votes/vote_box.html#vote-box",
-        {"tool": fresh, "my_votes": choices, "vote_next": next_url, "vote_error": error},
-        status=status,
-    )
+    context = {
+        "tool": fresh,
+        "my_votes": choices,
+        "vote_next": next_url,
+        "vote_error": error,
+        # A page with several boxes (a comparison) names the tool in each heading.
+        "named": request.POST.get("named") == "1",
+    }
+    return render(request, "votes/vote_box.html#vote-box", context, status=status)
 
 
 def _refuse(

@@ -339,3 +339,18 @@ def test_hits_of_past_days_land_on_their_own_day(shipped):
     PendingHit.objects.create(tool=shipped, day=yesterday, kind="impression")
     counters.flush()
     assert DailyCount.objects.get(tool=shipped, day=yesterday).impressions == 1
+
+
+def test_embed_card_and_codes_page_stay_within_their_query_budgets(
+    client, panel, django_assert_max_num_queries
+):
+    tool = ToolFactory()
+    review_tool(tool, panel, "ssskkks")
+    cast_votes(tool, ships=40, skips=20)
+    # The tool's facts, then the impression (counted in PostgreSQL when Redis is not set).
+    with django_assert_max_num_queries(2):
+        card = client.get(reverse("badges:embed", args=[tool.slug]))
+    assert "4 ships · 3 skips" in card.content.decode()
+    with django_assert_max_num_queries(1):
+        codes = client.get(reverse("badges:codes", args=[tool.slug]), {"style": "card"})
+    assert "Embed this verdict" in codes.content.decode()

@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError
 from django.urls import reverse
 
+from badges.data import badge_data
 from comparisons.models import FeaturedComparison
 from comparisons.pairs import split_pair
 from tests.factories import CategoryFactory, ReviewFactory, ToolFactory, cast_votes, review_tool
@@ -240,3 +241,12 @@ def test_demo_data_features_comparisons_once(client):
     assert FeaturedComparison.objects.count() == 4
     html = text_of(client.get(reverse("tools:home")))
     assert 'href="/compare/cursor-vs-github-copilot/"' in html
+
+
+@pytest.mark.parametrize("slug", ["x" * 101, "cur\nsor", "cur sor", "", "cursor/"])
+def test_every_input_that_names_tools_refuses_the_same_non_slugs(client, pair, slug):
+    picker = client.get(reverse("comparisons:pick"), {"a": "cursor", "b": slug})
+    assert picker.status_code == 400
+    bookmarks = client.get(reverse("tools:compare_bookmarks"), {"tool": ["cursor", slug]})
+    assert bookmarks.status_code == 400
+    assert badge_data(slug) is None

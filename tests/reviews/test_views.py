@@ -52,3 +52,15 @@ def test_persona_pages_query_budget(client, catalogue, panel, django_assert_max_
     assert "Page 1 of 3" in html
     with django_assert_max_num_queries(8):
         assert client.get(reverse("reviews:personas")).status_code == 200
+
+
+def test_second_page_of_a_critic_has_a_title_of_its_own(client, panel):
+    critic = panel[0]
+    for index in range(21):
+        ReviewFactory(persona=critic, tool=ToolFactory(name=f"Tool {index:02d}"))
+    first = client.get(critic.get_absolute_url()).content.decode()
+    second = client.get(critic.get_absolute_url(), {"page": 2}).content.decode()
+    assert f"<title>The {critic.name}: reviews and ship rate — ShipOrSkip</title>" in first
+    assert f"<title>The {critic.name}: reviews and ship rate — ShipOrSkip — page 2</title>" in (
+        second
+    )

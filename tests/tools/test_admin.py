@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from badges.data import forget_all_local
 from reviews.models import Review
 from tests.factories import CategoryFactory, ToolFactory, review_tool
 from tools.models import Tool
@@ -143,3 +144,27 @@ def test_an_eighth_active_critic_is_refused(client, editor, panel):
     )
     assert response.status_code == 200
     assert "at most 7 active critics" in response.content.decode()
+
+
+def test_unpublishing_and_publishing_turn_the_badge_at_once(
+    client, editor, panel, django_capture_on_commit_callbacks
+):
+    tool = ToolFactory(name="Flip Flop", slug="flip-flop")
+    review_tool(tool, panel, "ssss")
+    badge = reverse("badges:svg", args=[tool.slug])
+    assert "SHIP" in client.get(badge).content.decode()
+
+    client.force_login(editor)
+    changelist = reverse("admin:tools_tool_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(changelist, {"action": "unpublish", "_selected_action": [str(tool.pk)]})
+    # Other processes would keep their few seconds of local copy; this one is the reader.
+    forget_all_local()
+    assert "not reviewed" in client.get(badge).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(changelist, {"action": "publish", "_selected_action": [str(tool.pk)]})
+    forget_all_local()
+    assert "SHIP" in client.get(badge).content.decode()
+    tool.refresh_from_db()
+    assert tool.is_published

@@ -98,3 +98,12 @@ def test_htmx_and_full_page_have_different_etags(client, pages):
     path = pages[2][0]
     full = warm(client, path)
     assert client.get(path, headers={"HX-Request": "true"})["ETag"] != full
+
+
+def test_etag_follows_the_voter_cookie_whatever_it_is_named(pages, settings):
+    settings.VOTER_COOKIE_NAME = "renamed_voter"
+    path = pages[2][0]
+    client = Client()
+    etag = client.get(path)["ETag"]
+    client.cookies["renamed_voter"] = "voter-1"
+    assert revalidate(client, path, etag).status_code == 200

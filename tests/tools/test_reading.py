@@ -209,3 +209,15 @@ def test_unpublished_community_votes_do_not_leak_between_tools(client, panel):
     cast_votes(voted, ships=12)
     quiet = ToolFactory(name="Quiet")
     assert "No community votes yet" in text_of(client.get(quiet.get_absolute_url()))
+
+
+def test_going_back_to_a_live_search_htmx_no_longer_caches_gets_the_whole_page(client):
+    """htmx re-fetches a pushed URL it lost from its history cache with HX-Request set."""
+    ToolFactory(name="Ollama")
+    restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    response = client.get(reverse("tools:search"), {"q": "ollama"}, headers=restore)
+    html = text_of(response)
+    assert "<html" in html
+    assert 'id="search-results"' in html
+    assert "Ollama" in html
+    assert "HX-History-Restore-Request" in response["Vary"]

@@ -160,3 +160,12 @@ def test_comparison_page_points_og_image_at_the_pair_card(client, pair, settings
 def test_tool_page_stays_within_its_query_budget(client, pair, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         assert client.get("/tools/cursor/").status_code == 200
+
+
+@pytest.mark.parametrize("bold", [False, True])
+def test_share_images_draw_every_verdict_icon_with_a_glyph_of_its_own(bold):
+    """The font ships with the code, so the slim image (no system fonts) draws real arrows."""
+    face = share_cards.font(40, bold=bold)
+    assert face.path.startswith(str(share_cards.FONT_DIR))
+    masks = {icon: bytes(face.getmask(icon)) for icon in share_cards.VERDICT_ICONS.values()}
+    assert len(set(masks.values())) == len(masks)

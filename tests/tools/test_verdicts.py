@@ -1,9 +1,18 @@
 import pytest
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import ReviewFactory, ToolFactory, VoteFactory, cast_votes, review_tool
-from tools.models import PublicationState, Tool
+from tests.factories import (
+    CategoryFactory,
+    ReviewFactory,
+    ToolFactory,
+    VoteFactory,
+    cast_votes,
+    review_tool,
+)
+from tools.models import Category, PublicationState, Tool
 from tools.verdicts import PanelVerdict
 
 pytestmark = pytest.mark.django_db
@@ -99,8 +108,18 @@ def test_discarded_votes_stop_counting():
 def test_published_excludes_drafts_and_scheduled():
     live = ToolFactory()
     ToolFactory(draft=True)
-    ToolFactory(published_at=timezone.now() + timezone.timedelta(days=2))
+    scheduled = ToolFactory(published_at=timezone.now() + timezone.timedelta(days=2))
     assert list(Tool.objects.published()) == [live]
+    assert live.is_published
+    assert not scheduled.is_published
+
+
+def test_category_counts_leave_out_drafts_and_scheduled_tools(client):
+    category = CategoryFactory(name="Vector stores")
+    ToolFactory(category=category)
+    ToolFactory(category=category, draft=True)
+    ToolFactory(category=category, published_at=timezone.now() + timezone.timedelta(days=2))
+    assert Category.objects.with_published_counts().get(pk=category.pk).published_tools == 1
 
 
 class TestDatabaseConstraints:
@@ -128,3 +147,21 @@ class TestDatabaseConstraints:
     def test_vote_choice_is_checked(self):
         with pytest.raises(IntegrityError), transaction.atomic():
             VoteFactory(choice="nah")
+
+
+def test_a_pending_panel_reads_the_same_on_every_surface(client, panel):
+    """Card, tool page, share text, embed card and badge all say how many reviews are in."""
+    tool = ToolFactory(name="Halfway", slug="halfway")
+    review_tool(tool, panel, "sk")
+    cache.clear()
+    surfaces = {
+        "home card": client.get(reverse("tools:home")),
+        "tool page": client.get(tool.get_absolute_url()),
+        "embed card": client.get(reverse("badges:embed", args=[tool.slug])),
+        "badge": client.get(reverse("badges:svg", args=[tool.slug]), {"style": "card"}),
+    }
+    for name, response in surfaces.items():
+        html = response.content.decode()
+        assert "2 of 3 reviews in" in html, name
+        assert "so far" not in html.replace("votes so far", ""), name
+    assert "(2 of 3 reviews in)" in surfaces["tool page"].content.decode()

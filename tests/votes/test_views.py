@@ -326,3 +326,27 @@ def test_vote_post_query_count_does_not_grow_with_votes(
     with django_assert_max_num_queries(9):
         response = client.post(vote_url(tool), {"choice": "ship"}, headers=HTMX)
     assert community_line(response.content.decode()) == "75% ship · 401 votes"
+
+
+def test_htmx_vote_on_a_comparison_keeps_the_tool_named_in_its_box(client, tool):
+    rival = ToolFactory(name="Cline", slug="cline")
+    page = client.get(reverse("comparisons:detail", args=["aider-vs-cline"])).content.decode()
+    assert "Community: Aider" in page
+    assert "Community: Cline" in page
+    assert 'name="named" value="1"' in page
+
+    response = client.post(
+        vote_url(tool),
+        {"choice": "ship", "next": "/compare/aider-vs-cline/", "named": "1"},
+        headers=HTMX,
+    )
+    html = response.content.decode()
+    assert "Community: Aider" in html
+    assert rival.name not in html
+
+
+def test_htmx_vote_on_the_tool_page_keeps_the_plain_heading(client, tool):
+    html = client.get(tool.get_absolute_url()).content.decode()
+    assert 'name="named"' not in html
+    response = client.post(vote_url(tool), {"choice": "ship"}, headers=HTMX)
+    assert '<h2 class="score-title">Community</h2>' in response.content.decode()
