@@ -161,6 +161,31 @@ class ToolQuerySet(models.QuerySet):
         """
         return self.with_stats().filter(pk__in=rows)
 
+    def with_panel_totals(self) -> ToolQuerySet:
+        """The panel annotations of ``with_panel_stats()`` from one grouped pass over reviews.
+
+        For ranking the whole catalogue: the correlated subqueries that suit one page of
+        tools ran some 30,000 index lookups at 10,000 tools (0.7 s) just to find the home
+        page's six leaders; a single join and GROUP BY reads each review once. Do not add
+        ``with_community_stats()`` here; take the ranked ids to ``in_ranking_order()``.
+        """
+        published = Q(reviews__status=PublicationState.PUBLISHED)
+        return self.annotate(
+            panel_ships=Count("reviews", filter=published & Q(reviews__verdict=Verdict.SHIP)),
+            panel_skips=Count("reviews", filter=published & Q(reviews__verdict=Verdict.SKIP)),
+            panel_average_score=Avg("reviews__score", filter=published),
+        ).annotate(panel_verdict=panel_verdict_expression())
+
+    def in_ranking_order(self, ranking: ToolQuerySet, *, limit: int) -> list[Tool]:
+        """``with_stats()`` tools for the first ``limit`` of ``ranking``, in its order.
+
+        Two queries whatever the catalogue's size: the ranking's ids, then the full stats
+        for just those rows.
+        """
+        ids = list(ranking.values_list("pk", flat=True)[:limit])
+        by_id = self.with_stats().in_bulk(ids)
+        return [by_id[pk] for pk in ids if pk in by_id]
+
     def verdict(self, verdict: PanelVerdict) -> ToolQuerySet:
         return self.with_panel_stats().filter(panel_verdict=verdict)
 

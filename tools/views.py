@@ -34,8 +34,9 @@ def page_suffix(page) -> str:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    # Built once: every section is a slice of the same annotated queryset.
-    verdicts = Tool.objects.published().with_stats()
+    # The sections rank every published tool on panel counts alone, then fetch full stats
+    # for the few shown, so the home page costs the same at 20 tools or 10,000.
+    ranked = Tool.objects.published().with_panel_totals()
     listing = Tool.objects.published().latest_first()
     latest = Paginator(listing, TOOLS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
@@ -51,8 +52,12 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if latest.number == 1:
         context |= {
-            "top_shipped": verdicts.top_shipped()[:HOME_SECTION_SIZE],
-            "most_divided": verdicts.most_divided()[:HOME_SECTION_SIZE],
+            "top_shipped": Tool.objects.in_ranking_order(
+                ranked.top_shipped(), limit=HOME_SECTION_SIZE
+            ),
+            "most_divided": Tool.objects.in_ranking_order(
+                ranked.most_divided(), limit=HOME_SECTION_SIZE
+            ),
             "featured": FeaturedComparison.objects.live()[:HOME_SECTION_SIZE],
         }
     return render(request, "tools/home.html", context)
