@@ -10,6 +10,7 @@ from comparisons.pairs import is_slug, pair_slug, split_pair
 from reviews.models import Review
 from shiporskip.conditional import catalogue_version, mark_revalidate, not_modified, page_etag
 from tools import structured_data
+from tools.catalogue import compare_choices
 from tools.models import Tool
 from tools.sharing import absolute_url
 from votes.identity import voter_from_cookie
@@ -41,6 +42,7 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
     if pair != pair_slug(first.slug, second.slug):
         return redirect(comparison_url(first, second), permanent=True)
 
+    catalogue = catalogue_version()
     etag = page_etag(
         request,
         *(
@@ -55,14 +57,16 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
             )
             for tool in (first, second)
         ),
-        catalogue_version(),
+        catalogue,
     )
     if (response := not_modified(request, etag)) is not None:
         return response
 
     reviews = Review.objects.for_panel().filter(tool__in=[first, second])
     my_votes = Vote.objects.choices_by_tool(voter=voter_from_cookie(request), tools=[first, second])
-    others = list(Tool.objects.published().exclude(pk__in=[first.pk, second.pk]).compare_choices())
+    others = [
+        choice for choice in compare_choices(catalogue) if choice.pk not in {first.pk, second.pk}
+    ]
     url = absolute_url(comparison_url(first, second))
     title = f"{first.name} vs {second.name}: which one should you ship?"
     response = render(

@@ -14,6 +14,7 @@ from comparisons.models import FeaturedComparison, comparison_url
 from comparisons.pairs import canonical_pair, comparison_path, pair_slug, split_pair
 from shiporskip.conditional import catalogue_version, mark_revalidate, not_modified, page_etag
 from tools import share_cards, structured_data
+from tools.catalogue import compare_choices, options_html
 from tools.models import Category, Tool, search_query
 from tools.sharing import absolute_url, share_links, share_text
 from votes.identity import voter_from_cookie
@@ -68,6 +69,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     tool = get_object_or_404(
         Tool.objects.published().with_stats().with_reviews_version(), slug=slug
     )
+    catalogue = catalogue_version()
     etag = page_etag(
         request,
         tool.pk,
@@ -77,14 +79,15 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         tool.panel,
         tool.community,
         tool.category.name,
-        catalogue_version(),
+        catalogue,
     )
     if (response := not_modified(request, etag)) is not None:
         return response
 
     reviews = list(tool.reviews.for_panel())
     my_votes = Vote.objects.choices_by_tool(voter=voter_from_cookie(request), tools=[tool])
-    others = list(Tool.objects.published().exclude(pk=tool.pk).compare_choices())
+    choices = compare_choices(catalogue)
+    others = [choice for choice in choices if choice.pk != tool.pk]
     suggestions = [
         (other, comparison_url(tool, other))
         for other in matchup.rivals(tool, others, limit=COMPARE_SUGGESTIONS)
@@ -100,7 +103,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "reviews": reviews,
             "my_votes": my_votes,
             "compare_suggestions": suggestions,
-            "compare_choices": others,
+            "compare_options": options_html(choices, exclude={tool.pk}),
             "share_text": text,
             "share_links": share_links(text=text, url=url, title=f"{title} — ShipOrSkip"),
             "json_ld": structured_data.software_application(tool, reviews),
