@@ -166,11 +166,13 @@ def search(request: HttpRequest) -> HttpResponse:
         context["error"] = f"Search for at most {SEARCH_MAX_LENGTH} characters."
         status = 400
     elif (query := search_query(text)) is not None:
-        results = Tool.objects.published().with_stats().search(query)
+        # Ranked without stats, then stats for the page shown: a common word can match a
+        # thousand tools, and counting votes for all of them would be wasted.
+        results = Tool.objects.published().search(query)
         page = Paginator(results, TOOLS_PER_PAGE).get_page(request.GET.get("page"))
         context |= {
             "page": page,
-            "tools": page.object_list,
+            "tools": Tool.objects.in_ranking_order(page.object_list, limit=TOOLS_PER_PAGE),
             "page_title": f"“{text}” — search ShipOrSkip{page_suffix(page)}",
         }
     template = "tools/search.html#results" if request.htmx else "tools/search.html"
