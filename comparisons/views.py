@@ -10,7 +10,6 @@ from comparisons.pairs import is_slug, pair_slug, split_pair
 from reviews.models import Review
 from shiporskip.conditional import catalogue_version, mark_revalidate, not_modified, page_etag
 from tools import structured_data
-from tools.catalogue import compare_choices
 from tools.models import Tool
 from tools.sharing import absolute_url
 from votes.identity import voter_from_cookie
@@ -64,9 +63,7 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
 
     reviews = Review.objects.for_panel().filter(tool__in=[first, second])
     my_votes = Vote.objects.choices_by_tool(voter=voter_from_cookie(request), tools=[first, second])
-    others = [
-        choice for choice in compare_choices(catalogue) if choice.pk not in {first.pk, second.pk}
-    ]
+    rest = Tool.objects.published().exclude(pk__in=[first.pk, second.pk])
     url = absolute_url(comparison_url(first, second))
     title = f"{first.name} vs {second.name}: which one should you ship?"
     response = render(
@@ -83,7 +80,7 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
                     tool,
                     [
                         (other, comparison_url(tool, other))
-                        for other in matchup.rivals(tool, others, limit=COMPARE_SUGGESTIONS)
+                        for other in rest.compare_choices_for(tool, limit=COMPARE_SUGGESTIONS)
                     ],
                 )
                 for tool in (first, second)

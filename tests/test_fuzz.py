@@ -1,8 +1,10 @@
-"""Hostile input on every public URL: never a 500, never input reflected unescaped.
+"""Hostile input on every public URL: never a 500, never input reflected unescaped, and a
+refused write (any 4xx to a POST) changes no table.
 
 To cover a new public URL, add a ``Route`` to ``ROUTES``: ``{slug}`` in the template is
-filled with hostile path segments, ``params`` names the query parameters the view reads
-(random ones are added too), and ``form`` lists the fields a POST to it would carry.
+filled with hostile path segments or real slugs and odd compare pairs, ``params`` names the
+query parameters the view reads (random ones are added too), and ``form`` lists the fields
+a POST to it would carry.
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from comparisons.models import FeaturedComparison, comparison_url
 from comparisons.pairs import canonical_pair, comparison_path, pair_slug, split_pair
 from shiporskip.conditional import catalogue_version, mark_revalidate, not_modified, page_etag
 from tools import share_cards, structured_data
-from tools.catalogue import compare_choices, options_html
 from tools.models import Category, Tool, search_query
 from tools.sharing import absolute_url, share_links, share_text
 from votes.identity import voter_from_cookie
@@ -25,6 +24,8 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 TOOLS_PER_PAGE = 24
 HOME_SECTION_SIZE = 6
 COMPARE_SUGGESTIONS = 6
+# The tool page's picker: same-category rivals first, then the rest, this many at most.
+COMPARE_PICKER_SIZE = 100
 SEARCH_MAX_LENGTH = 200
 
 
@@ -86,8 +87,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     reviews = list(tool.reviews.for_panel())
     my_votes = Vote.objects.choices_by_tool(voter=voter_from_cookie(request), tools=[tool])
-    choices = compare_choices(catalogue)
-    others = [choice for choice in choices if choice.pk != tool.pk]
+    others = list(Tool.objects.published().compare_choices_for(tool, limit=COMPARE_PICKER_SIZE))
     suggestions = [
         (other, comparison_url(tool, other))
         for other in matchup.rivals(tool, others, limit=COMPARE_SUGGESTIONS)
@@ -103,7 +103,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "reviews": reviews,
             "my_votes": my_votes,
             "compare_suggestions": suggestions,
-            "compare_options": options_html(choices, exclude={tool.pk}),
+            "compare_choices": others,
             "share_text": text,
             "share_links": share_links(text=text, url=url, title=f"{title} — ShipOrSkip"),
             "json_ld": structured_data.software_application(tool, reviews),
