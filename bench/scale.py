@@ -157,7 +157,12 @@ def main() -> None:
     if args.prepare:
         prepare()
 
-    shared = {"home page": "/", "tool page (demo tool)": "/tools/mixtral-8x22b/"}
+    shared = {
+        "home page": "/",
+        "tool page (demo tool)": "/tools/mixtral-8x22b/",
+        "compare page": "/compare/cursor-vs-github-copilot/",
+        "search": "/search/?q=code",
+    }
     sizes = {"demo": database_url("_demo"), "scale": database_url("_scale")}
     probes = {size: probe(url, list(shared.values())) for size, url in sizes.items()}
     paths = {
@@ -186,7 +191,10 @@ def main() -> None:
         queries = "/".join(
             str(probes[size]["counts"][paths[size][name]][1]) for size in ("demo", "scale")
         )
-        sql = "/".join(f"{probes[size]['sql_ms'][name]:.1f}" for size in ("demo", "scale"))
+        sql = "/".join(
+            f"{probes[size]['sql_ms'][name]:.1f}" if name in probes[size]["sql_ms"] else "-"
+            for size in ("demo", "scale")
+        )
         print(
             f"{name:24} {queries:>8} {sql:>12} {demo.p50_ms:9.1f} {scale.p50_ms:10.1f} "
             f"{scale.p50_ms / max(demo.p50_ms, 0.001):6.2f} {demo.p99_ms:9.1f} "

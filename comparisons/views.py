@@ -48,13 +48,14 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
     if pair != pair_slug(first.slug, second.slug):
         return redirect(comparison_url(first, second), permanent=True)
 
-    etag = page_etag(request, tool_version(first), tool_version(second), catalogue_version())
+    catalogue = catalogue_version()
+    etag = page_etag(request, tool_version(first), tool_version(second), catalogue)
     if (response := not_modified(request, etag)) is not None:
         return response
 
     reviews = Review.objects.for_panel().filter(tool__in=[first, second])
     my_votes = Vote.objects.choices_by_tool(voter=voter_from_cookie(request), tools=[first, second])
-    others = list(Tool.objects.published().exclude(pk__in=[first.pk, second.pk]).compare_choices())
+    rest = Tool.objects.published().exclude(pk__in=[first.pk, second.pk])
     url = absolute_url(comparison_url(first, second))
     title = f"{first.name} vs {second.name}: which one should you ship?"
     response = render(
@@ -71,7 +72,7 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
                     tool,
                     [
                         (other, comparison_url(tool, other))
-                        for other in matchup.rivals(tool, others, limit=COMPARE_SUGGESTIONS)
+                        for other in rest.compare_choices_for(tool, limit=COMPARE_SUGGESTIONS)
                     ],
                 )
                 for tool in (first, second)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -8,7 +9,7 @@ from django.db.models import Avg, Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from tools.models import PublicationState, Tool
+from tools.models import PublicationState, Tool, review_search_vector
 from tools.verdicts import Verdict, percent
 
 
@@ -112,6 +113,8 @@ class Review(models.Model):
 
     class Meta:
         ordering = ["persona__order", "persona__name"]
+        # Search finds tools by their reviews through this index (tools.models.search).
+        indexes = [GinIndex(review_search_vector(), name="review_body_search_idx")]
         constraints = [
             models.UniqueConstraint(fields=["tool", "persona"], name="one_review_per_persona"),
             models.CheckConstraint(

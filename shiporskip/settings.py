@@ -122,7 +122,7 @@ DATABASES = {
     )
 }
 DATABASES["default"].setdefault("OPTIONS", {})
-# A statement that runs away must not hold a worker forever.
+# An unreachable database fails a request in seconds instead of hanging it.
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -300,3 +300,18 @@ ADMIN_LOGIN_WINDOW_SECONDS = env_int("ADMIN_LOGIN_WINDOW_SECONDS", 15 * 60)
 # `manage.py check --deploy --fail-level WARNING` passes with nothing silenced; a check
 # silenced here must carry its reason on the same line.
 SILENCED_SYSTEM_CHECKS: list[str] = []
+# --- Hardening, second pass ----------------------------------------------------------------
+# PostgreSQL cancels any statement running longer than this many milliseconds (0 = never), so
+# a runaway query frees its worker well before gunicorn's 30 s timeout kills the process.
+# One-off jobs that legitimately run long (migrations on big tables, generate_data) set
+# DB_STATEMENT_TIMEOUT_MS=0 or lift it for their own session.
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 10_000)
+DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+    filter(
+        None,
+        [
+            DATABASES["default"]["OPTIONS"].get("options", ""),
+            f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+        ],
+    )
+)

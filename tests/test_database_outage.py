@@ -2,22 +2,29 @@
 
 The test runs its own throwaway cluster (so stopping it disturbs nobody else), migrates
 and seeds it, starts the real gunicorn against it and keeps a few clients busy the whole
-time, recording every status code.
+time, recording every status code. One of them votes throughout: every vote acknowledged
+before, during or after the outage must be in the database once it is back, and a vote
+refused during it must have left nothing behind.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 
+import psycopg
 import pytest
+from django.conf import settings
 
 from tests.pgcluster import throwaway_cluster
 from tests.server import ROOT, gunicorn
@@ -25,6 +32,17 @@ from tests.server import ROOT, gunicorn
 pytestmark = pytest.mark.server
 
 PAGES = ["/", "/tools/mixtral-8x22b/", "/tools/cursor/", "/healthz"]
+VOTED_TOOL = "cursor"
+# Every ballot comes from a new voter on one network: no limit may refuse them.
+VOTE_ENV = {"VOTES_PER_FINGERPRINT": "100000", "VOTE_RATE_PER_IP": "100000"}
+
+
+class KeepRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+no_redirects = urllib.request.build_opener(KeepRedirects)
 
 
 @dataclass
@@ -69,6 +87,81 @@ class Traffic:
             thread.join(timeout=15)
 
 
+@dataclass
+class Ballots:
+    """One client casting a ship vote as a new voter every few milliseconds."""
+
+    traffic: Traffic
+    acknowledged: list[str] = field(default_factory=list)
+    unanswered: int = 0
+    refused: Counter = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        with urllib.request.urlopen(f"{self.traffic.base_url}/tools/{VOTED_TOOL}/") as page:
+            html = page.read().decode()
+            self.csrf_cookie = SimpleCookie(page.headers["Set-Cookie"])["csrftoken"].value
+        self.csrf_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+
+    def cast(self) -> None:
+        body = urllib.parse.urlencode(
+            {"choice": "ship", "csrfmiddlewaretoken": self.csrf_token}
+        ).encode()
+        request = urllib.request.Request(
+            f"{self.traffic.base_url}/tools/{VOTED_TOOL}/vote/",
+            data=body,
+            headers={"Cookie": f"csrftoken={self.csrf_cookie}"},
+        )
+        try:
+            response = no_redirects.open(request, timeout=10)
+        except urllib.error.HTTPError as error:
+            status, headers = error.code, error.headers
+            body_text = error.read().decode(errors="replace")
+        except OSError:
+            # Sent, but no answer came back: the vote may or may not have been saved.
+            self.unanswered += 1
+            return
+        else:
+            status, headers, body_text = response.status, response.headers, ""
+        if status in {302, 303}:
+            cookie = SimpleCookie(headers["Set-Cookie"])[settings.VOTER_COOKIE_NAME].value
+            self.acknowledged.append(read_voter_cookie(cookie))
+        else:
+            self.refused[status] += 1
+            if status == 503:
+                self.traffic.record(
+                    f"/tools/{VOTED_TOOL}/vote/", status, body_text, headers.get("Retry-After")
+                )
+
+    def run(self) -> None:
+        while not self.traffic.stop.is_set():
+            self.cast()
+            time.sleep(0.02)
+
+    def __enter__(self) -> Ballots:
+        self.thread = threading.Thread(target=self.run)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.traffic.stop.set()
+        self.thread.join(timeout=15)
+
+
+def read_voter_cookie(value: str) -> str:
+    """The voter id inside the signed cookie ("id:timestamp:signature")."""
+    return value.rsplit(":", 2)[0]
+
+
+def recorded_voters(database_url: str) -> list[str]:
+    with psycopg.connect(database_url) as connection:
+        rows = connection.execute(
+            "SELECT voter FROM votes_vote JOIN tools_tool ON tools_tool.id = votes_vote.tool_id"
+            " WHERE tools_tool.slug = %s",
+            [VOTED_TOOL],
+        ).fetchall()
+    return [voter for (voter,) in rows]
+
+
 def manage(*args: str, database_url: str) -> None:
     env = {**os.environ, "DATABASE_URL": database_url, "SHIPORSKIP_ENV": "development"}
     subprocess.run(
@@ -96,8 +189,9 @@ def test_database_outage_gives_503s_then_recovers_without_a_restart():
     with throwaway_cluster() as cluster:
         manage("migrate", "--noinput", database_url=cluster.url)
         manage("seed_demo", database_url=cluster.url)
-        server = gunicorn(workers=2, env={"DATABASE_URL": cluster.url})
-        with server as base_url, Traffic(base_url) as traffic:
+        seeded_voters = set(recorded_voters(cluster.url))
+        server = gunicorn(workers=2, env={"DATABASE_URL": cluster.url, **VOTE_ENV})
+        with server as base_url, Traffic(base_url) as traffic, Ballots(traffic) as ballots:
             time.sleep(1)
             traffic.phase = "stopping"
             cluster.stop()
@@ -112,6 +206,17 @@ def test_database_outage_gives_503s_then_recovers_without_a_restart():
             time.sleep(0.5)
             traffic.phase = "after"
             time.sleep(1.5)
+        voters_after = recorded_voters(cluster.url)
+
+    # No acknowledged vote was lost, none was stored twice, and the only votes stored
+    # without an acknowledgement are ones whose answer never arrived.
+    new_voters = [voter for voter in voters_after if voter not in seeded_voters]
+    assert len(new_voters) == len(set(new_voters))
+    assert set(ballots.acknowledged) <= set(new_voters)
+    assert len(new_voters) - len(ballots.acknowledged) <= ballots.unanswered
+    assert len(ballots.acknowledged) > 20, ballots
+    assert set(ballots.refused) <= {503}, ballots.refused
+    assert ballots.refused[503] > 0, ballots.refused
 
     seen = traffic.seen
     assert set(seen["before"]) == {200}, seen

@@ -1,8 +1,9 @@
 """Two app servers behind one PostgreSQL and one Redis agree on shared state.
 
-The admin sign-in limit is the shared state that exists today: failures spread across
-both servers must add up to one count. (Votes and badge counters join this test as they
-land.)
+Rate limits (admin sign-in, newsletter signup) spread across both servers add up to one
+count, and badge hits counted through both are flushed to an exact total. Votes through
+two servers, their per-voter and per-IP limits included, are covered where the votes are
+tested: tests/votes/test_scale_out.py.
 """
 
 from __future__ import annotations
@@ -12,11 +13,17 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 
 import pytest
+import redis
+from django.db.models import Sum
 
-from tests.factories import ToolFactory
+from badges import counters
+from badges.models import DailyCount
+from newsletter.models import Subscriber
+from tests.factories import ToolFactory, review_tool
 from tests.server import gunicorn
 
 pytestmark = [pytest.mark.server, pytest.mark.django_db(transaction=True)]
@@ -59,3 +66,86 @@ def test_two_app_servers_share_pages_and_the_sign_in_limit():
     # Four failures in total are allowed, two on each server; the fifth, wherever it
     # lands, is refused because both servers count in the same Redis.
     assert statuses == [200, 200, 200, 200, 429, 429]
+
+
+class KeepRedirects(urllib.request.HTTPRedirectHandler):
+    """Answer with the redirect itself, so a test sees the redirect a form returned."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+no_redirects = urllib.request.build_opener(KeepRedirects)
+
+
+def sign_up(base_url: str, email: str) -> int:
+    with urllib.request.urlopen(base_url + "/newsletter/", timeout=10) as page:
+        html = page.read().decode()
+        cookie = SimpleCookie(page.headers["Set-Cookie"])["csrftoken"].value
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    body = urllib.parse.urlencode(
+        {"email": email, "place": "page", "csrfmiddlewaretoken": token}
+    ).encode()
+    request = urllib.request.Request(
+        base_url + "/newsletter/", data=body, headers={"Cookie": f"csrftoken={cookie}"}
+    )
+    try:
+        with no_redirects.open(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_two_app_servers_share_the_newsletter_signup_limit():
+    env = {
+        "REDIS_URL": REDIS_URL,
+        "NEWSLETTER_SIGNUP_EMAIL_LIMIT": "3",
+        "NEWSLETTER_SIGNUP_IP_LIMIT": "1000",
+    }
+    email = f"reader-{uuid.uuid4().hex[:12]}@example.com"
+    with gunicorn(workers=1, env=env) as first, gunicorn(workers=1, env=env) as second:
+        statuses = [sign_up((first, second)[n % 2], email) for n in range(5)]
+    # Three attempts for one address are allowed in all, wherever they land.
+    assert statuses == [302, 302, 302, 429, 429]
+    assert Subscriber.objects.filter(email=email).count() == 1
+
+
+COUNTER_REDIS_URL = "redis://127.0.0.1:6379/8"
+
+
+def get(url: str) -> int:
+    try:
+        with no_redirects.open(url, timeout=10) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_badge_hits_through_both_servers_flush_to_an_exact_total(panel, settings):
+    settings.BADGES_COUNTER_REDIS_URL = COUNTER_REDIS_URL
+    live = redis.Redis.from_url(COUNTER_REDIS_URL)
+    # Hashes an earlier, interrupted run left behind name tools this database never had.
+    for key in live.scan_iter("sos:badges:*"):
+        live.delete(key)
+    tool = ToolFactory(slug="counted-tool")
+    review_tool(tool, panel, "sssk")
+    env = {"REDIS_URL": REDIS_URL, "BADGES_COUNTER_REDIS_URL": COUNTER_REDIS_URL}
+    impressions_per_server, clicks_per_server = 150, 20
+    with gunicorn(workers=2, env=env) as first, gunicorn(workers=2, env=env) as second:
+        urls = []
+        for base_url in (first, second):
+            urls += [f"{base_url}/api/badge/counted-tool.svg"] * (impressions_per_server - 10)
+            urls += [f"{base_url}/embed/counted-tool"] * 10
+            urls += [f"{base_url}/api/badge-click/counted-tool"] * clicks_per_server
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(get, urls))
+    assert set(statuses) <= {200, 302}, set(statuses)
+
+    counters.flush()
+    # A second flush finds nothing new: hits are added once, never twice.
+    counters.flush()
+    totals = DailyCount.objects.filter(tool=tool).aggregate(
+        impressions=Sum("impressions"), clicks=Sum("clicks")
+    )
+    assert totals == {"impressions": 2 * impressions_per_server, "clicks": 2 * clicks_per_server}

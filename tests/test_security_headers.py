@@ -16,7 +16,7 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
-from tests.factories import ToolFactory
+from tests.factories import ToolFactory, cast_votes, review_tool
 from tests.server import ROOT, gunicorn
 
 ONE_YEAR = 31536000
@@ -151,6 +151,133 @@ def test_admin_cookies_are_secure_httponly_and_samesite(production, editor):
     assert_common_headers(response.headers, hsts=True)
 
 
+# --- The scoped exceptions: the badge image and the embeddable card ----------------------
+
+BADGE_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def csp_directives(policy: str) -> dict[str, str]:
+    parts = filter(None, (piece.strip() for piece in policy.split(";")))
+    return {name: sources for name, _, sources in (part.partition(" ") for part in parts)}
+
+
+def assert_badge_headers(response) -> None:
+    """An image for other sites' pages: its own policy, loadable cross-origin, no cookies."""
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response["Content-Security-Policy"] == BADGE_CSP
+    assert response["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "Set-Cookie" not in response.headers
+    assert not response.cookies
+
+
+def assert_embed_headers(response) -> None:
+    """The one page other sites may frame: any ancestor, but no script, cookies or forms."""
+    assert response.get("X-Frame-Options", "") != "DENY"
+    directives = csp_directives(response["Content-Security-Policy"])
+    assert directives["frame-ancestors"] == "*"
+    assert directives["script-src"] == "'none'"
+    assert directives["object-src"] == "'none'"
+    assert directives["base-uri"] == "'none'"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "Set-Cookie" not in response.headers
+    assert not response.cookies
+    body = response.content.decode()
+    assert "<form" not in body
+    assert "<script" not in body
+    assert "<iframe" not in body
+
+
+@pytest.mark.django_db
+def test_badge_svg_keeps_its_own_narrow_policy(production, panel):
+    tool = ToolFactory(slug="badged")
+    review_tool(tool, panel, "sssk")
+    for path in [
+        "/api/badge/badged.svg",
+        "/api/badge/badged",
+        "/api/badge/badged.svg?style=card&theme=dark",
+        "/api/badge/no-such-tool.svg",
+        "/api/badge/%3Cscript%3E.svg?style=%22%3E",
+    ]:
+        response = production.get(path, secure=True)
+        assert response.status_code == 200, path
+        assert_badge_headers(response)
+        assert_common_headers(response.headers, hsts=True)
+    # A repeat load answered from the ETag is still the badge, with the badge's headers.
+    etag = production.get("/api/badge/badged.svg", secure=True)["ETag"]
+    response = production.get("/api/badge/badged.svg", secure=True, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response["Content-Security-Policy"] == BADGE_CSP
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.django_db
+def test_embed_is_frameable_and_nothing_more(production, panel):
+    tool = ToolFactory(slug="framed")
+    review_tool(tool, panel, "sssk")
+    for path, status in [
+        ("/embed/framed", 200),
+        ("/embed/framed?theme=dark", 200),
+        ("/embed/no-such-tool", 404),
+    ]:
+        response = production.get(path, secure=True)
+        assert response.status_code == status, path
+        assert_embed_headers(response)
+        assert_common_headers(response.headers, hsts=True)
+
+
+@pytest.mark.django_db
+def test_every_other_kind_of_response_stays_unframeable(production, panel, settings):
+    """The exceptions stay scoped: everything else keeps DENY and the site's own policy."""
+    settings.VOTE_RATE_PER_IP = 2
+    first, second = ToolFactory(slug="first-tool"), ToolFactory(slug="second-tool")
+    review_tool(first, panel, "sssk")
+    review_tool(second, panel, "kkks")
+    cast_votes(first, ships=6, skips=5)
+    page_kinds = [
+        ("tool page", "/tools/first-tool/", 200),
+        ("embed codes page", "/tools/first-tool/embed/", 200),
+        ("compare page", "/compare/first-tool-vs-second-tool/", 200),
+        ("search", "/search/?q=tool", 200),
+        ("newsletter", "/newsletter/", 200),
+        ("bookmarks", "/bookmarks/", 200),
+        ("critic", "/critics/builder/", 200),
+    ]
+    for kind, path, status in page_kinds:
+        response = production.get(path, secure=True)
+        assert response.status_code == status, kind
+        assert_document_headers(response.headers, hsts=True)
+
+    vote_url = "/tools/first-tool/vote/"
+    refused = production.post(vote_url, {"choice": "maybe"}, secure=True)
+    assert refused.status_code == 400
+    assert_document_headers(refused.headers, hsts=True)
+    production.post(vote_url, {"choice": "ship"}, secure=True)
+    limited = production.post(vote_url, {"choice": "ship"}, secure=True)
+    assert limited.status_code == 429
+    assert_document_headers(limited.headers, hsts=True)
+
+    signup = production.post("/newsletter/", {"email": "not an address"}, secure=True)
+    assert signup.status_code == 400
+    assert_document_headers(signup.headers, hsts=True)
+
+    for kind, path, content_type in [
+        ("share card", "/og/tools/first-tool.png", "image/png"),
+        ("feed", "/feed/", "application/rss+xml; charset=utf-8"),
+        ("atom feed", "/feed/atom/", "application/atom+xml; charset=utf-8"),
+        ("sitemap", "/sitemap.xml", "application/xml"),
+    ]:
+        response = production.get(path, secure=True)
+        assert response.status_code == 200, kind
+        assert response["Content-Type"] == content_type, kind
+        assert_document_headers(response.headers, hsts=True, expect_nonce=False)
+
+    click = production.get("/api/badge-click/first-tool", secure=True)
+    assert click.status_code == 302
+    assert click["Location"] == "/tools/first-tool/"
+    assert_document_headers(click.headers, hsts=True, expect_nonce=False)
+
+
 def fetch(url: str, headers: dict[str, str]):
     request = urllib.request.Request(url, headers=headers)
     try:
@@ -193,6 +320,19 @@ def test_production_settings_over_gunicorn_behind_a_tls_proxy():
         assert_document_headers(headers, hsts=True)
         cookie = SimpleCookie(headers["Set-Cookie"])["csrftoken"]
         assert_cookie_locked_down(cookie)
+
+        # The scoped exceptions hold on the real server too, fast path included.
+        code, headers, _ = fetch(base_url + "/api/badge/real-tool.svg", proxied)
+        assert code == 200
+        assert headers["Content-Security-Policy"] == BADGE_CSP
+        assert headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+        assert "Set-Cookie" not in headers
+        code, headers, body = fetch(base_url + "/embed/real-tool", proxied)
+        assert code == 200
+        assert csp_directives(headers["Content-Security-Policy"])["frame-ancestors"] == "*"
+        assert headers.get("X-Frame-Options", "") != "DENY"
+        assert "Set-Cookie" not in headers
+        assert "<form" not in body
 
         # Without the proxy's https marker the request is plain http: no HSTS promise.
         code, headers, _ = fetch(base_url + "/", {})

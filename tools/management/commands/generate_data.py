@@ -62,6 +62,9 @@ class Command(BaseCommand):
         self.prefix = f"gen{seed}-"
         self.now = timezone.now()
         started = time.monotonic()
+        # A million-row COPY runs longer than the statement timeout meant for web requests.
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
         with transaction.atomic():
             self.step("removed the earlier generated set", self.remove_previous)
             category_ids = self.step("categories", self.ensure_categories)
