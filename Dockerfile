@@ -22,9 +22,10 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
+# The app runs from /app itself (templates, fonts and fixtures live beside the code), so
+# it is not installed as a package as well.
 COPY . .
-RUN pip install --no-deps . \
-    && python -m compileall -q /app
+RUN python -m compileall -q /app
 
 # Static files are collected into the image; the settings need a key and a database URL
 # to load, so dummy build-only values are given to this one command (nothing connects).
