@@ -24,7 +24,7 @@ from django.core.cache import cache
 from tools.models import Tool, is_tool_slug
 from tools.verdicts import CommunitySummary, PanelSummary
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 # Cached for slugs that name no published tool, so a flood of them stays off the database.
 MISSING = "missing"
 LOCAL_MAX_ENTRIES = 2048
@@ -34,29 +34,18 @@ _local: dict[str, tuple[float, BadgeData | None]] = {}
 
 @dataclass(frozen=True)
 class BadgeData:
+    """A tool's identity and its two verdict summaries, as the shared rule computed them."""
+
     tool_id: int
     slug: str
     name: str
     tagline: str
-    verdict: str
-    ships: int
-    skips: int
-    average_score: float | None
-    community_ships: int
-    community_skips: int
+    panel: PanelSummary
+    community: CommunitySummary
 
     @property
-    def panel(self) -> PanelSummary:
-        return PanelSummary(
-            verdict=self.verdict,
-            ships=self.ships,
-            skips=self.skips,
-            average_score=self.average_score,
-        )
-
-    @property
-    def community(self) -> CommunitySummary:
-        return CommunitySummary(ships=self.community_ships, skips=self.community_skips)
+    def verdict(self) -> str:
+        return self.panel.verdict
 
     @classmethod
     def from_tool(cls, tool: Tool) -> BadgeData:
@@ -66,12 +55,8 @@ class BadgeData:
             slug=tool.slug,
             name=tool.name,
             tagline=tool.tagline,
-            verdict=tool.panel.verdict,
-            ships=tool.panel.ships,
-            skips=tool.panel.skips,
-            average_score=tool.panel.average_score,
-            community_ships=tool.community.ships,
-            community_skips=tool.community.skips,
+            panel=tool.panel,
+            community=tool.community,
         )
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from badges import svg
 from badges.data import BadgeData
 from badges.metrics import ELLIPSIS, fit, text_width
+from tools.verdicts import CommunitySummary, PanelSummary
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -25,8 +26,22 @@ def make_data(**overrides) -> BadgeData:
         "average_score": 74.4,
         "community_ships": 30,
         "community_skips": 10,
-    }
-    return BadgeData(**(values | overrides))
+    } | overrides
+    return BadgeData(
+        tool_id=values["tool_id"],
+        slug=values["slug"],
+        name=values["name"],
+        tagline=values["tagline"],
+        panel=PanelSummary(
+            verdict=values["verdict"],
+            ships=values["ships"],
+            skips=values["skips"],
+            average_score=values["average_score"],
+        ),
+        community=CommunitySummary(
+            ships=values["community_ships"], skips=values["community_skips"]
+        ),
+    )
 
 
 def parse(document: str) -> ET.Element:
