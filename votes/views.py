@@ -45,13 +45,19 @@ def _vote_box(
     next_url: str,
     status: int = 200,
     error: str = "",
+    my_votes: dict[int, str] | None = None,
 ) -> HttpResponse:
-    """The community box, re-read from the database so it shows every vote counted so far."""
+    """The community box, re-read from the database so it shows every vote counted so far.
+
+    ``my_votes`` is the visitor's choice when the caller has just written it; otherwise it
+    is read back (a withdrawn vote that editors had discarded stays the visitor's).
+    """
     fresh = Tool.objects.with_stats().get(pk=tool.pk)
-    choices = Vote.objects.choices_by_tool(voter=voter, tools=[fresh])
+    if my_votes is None:
+        my_votes = Vote.objects.choices_by_tool(voter=voter, tools=[fresh])
     context = {
         "tool": fresh,
-        "my_votes": choices,
+        "my_votes": my_votes,
         "vote_next": next_url,
         "vote_error": error,
         # A page with several boxes (a comparison) names the tool in each heading.
@@ -143,10 +149,12 @@ def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             retry_after=seconds_until_reset(voter_window),
         )
 
+    just_cast = None
     if choice == WITHDRAW:
         if voter:
             withdraw_vote(tool=tool, voter=voter)
     else:
+        just_cast = {tool.pk: choice}
         voter = voter or identity.new_voter_id()
         cast_vote(
             tool=tool,
@@ -157,7 +165,7 @@ def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
     next_url = _safe_next(request, tool)
     if request.htmx:
-        response = _vote_box(request, tool, voter=voter, next_url=next_url)
+        response = _vote_box(request, tool, voter=voter, next_url=next_url, my_votes=just_cast)
     else:
         # Back to where the vote was cast, scrolled to the box that was used.
         anchor = "" if "#" in next_url else f"#vote-{tool.slug}"
