@@ -224,7 +224,10 @@ def test_editors_manage_featured_comparisons_in_the_admin(client, admin_user, pa
 def test_comparison_page_escapes_tool_text(client, panel):
     ToolFactory(name="<b>bold</b>", slug="bold", tagline="<script>x()</script>")
     ToolFactory(name="Plain", slug="plain")
-    html = client.get("/compare/bold-vs-plain/").content.decode()
+    response = client.get("/compare/bold-vs-plain/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
     assert "<b>bold</b>" not in html and "<script>x()" not in html
 
 

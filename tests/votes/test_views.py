@@ -156,6 +156,10 @@ def test_odd_local_next_is_never_a_500_or_a_header_injection(client, tool, next_
     assert response.status_code == 302
     assert "\n" not in response["Location"]
     assert "x" not in response.cookies
+    # An injected header would show up among the raw headers, not in response.cookies.
+    raw_headers = response.serialize_headers().decode("latin-1").lower()
+    assert "set-cookie: x" not in raw_headers
+    assert raw_headers.count("location:") == 1
 
 
 def test_local_next_is_honoured(client, tool):
