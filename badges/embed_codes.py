@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from badges import svg
 from badges.data import BadgeData
+from core.absolute_urls import absolute_url
 from tools.models import Tool
-from tools.sharing import absolute_url
 
 EMBED_WIDTH, EMBED_HEIGHT = 360, 260
 

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.http import (
     HttpRequest,
     HttpResponse,
-    HttpResponseNotModified,
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404, render
@@ -28,7 +27,8 @@ from badges import svg
 from badges.counters import record_hit
 from badges.data import badge_data
 from badges.models import Hit
-from shiporskip.htmx import HtmxHttpRequest
+from core.conditional import not_modified, tag
+from core.htmx import HtmxHttpRequest
 from tools.models import Tool
 
 BADGE_CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -52,12 +52,9 @@ def badge(request: HttpRequest, slug: str) -> HttpResponse:
     if data is not None and is_impression(request):
         # A 304 is still a view of the badge, so count before answering it.
         record_hit(Hit.IMPRESSION, data.tool_id)
-    if rendered.etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(rendered.svg, content_type="image/svg+xml")
-    response["ETag"] = rendered.etag
-    response["Cache-Control"] = "no-cache"
+    response = not_modified(request, rendered.etag, no_cache=True) or tag(
+        HttpResponse(rendered.svg, content_type="image/svg+xml"), rendered.etag, no_cache=True
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = BADGE_CSP
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
@@ -72,12 +69,12 @@ def click(request: HttpRequest, slug: str) -> HttpResponseRedirect:
     """Count a click and go to the tool's page here; the target never comes from input."""
     data = badge_data(slug)
     if data is None:
-        return HttpResponseRedirect(reverse("tools:home"))
+        return HttpResponseRedirect(reverse("pages:home"))
     # Same-origin clicks count too: they come from the embed card, framed on a vendor's
     # site but served from ours; our own pages show previews without this link.
     if request.method == "GET":
         record_hit(Hit.CLICK, data.tool_id)
-    return HttpResponseRedirect(reverse("tools:detail", kwargs={"slug": data.slug}))
+    return HttpResponseRedirect(reverse("pages:tool", kwargs={"slug": data.slug}))
 
 
 @require_safe

@@ -4,8 +4,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 
-from comparisons.pairs import comparison_path
 from tools.models import Tool
+from tools.pairs import comparison_path
 
 
 def comparison_url(first: Tool, second: Tool) -> str:

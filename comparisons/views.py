@@ -6,19 +6,13 @@ from django.views.decorators.http import require_safe
 
 from comparisons import matchup
 from comparisons.models import FeaturedComparison, comparison_url
-from comparisons.pairs import pair_slug, split_pair
+from core.absolute_urls import absolute_url
+from core.conditional import REVALIDATE_PRIVATELY, not_modified, page_etag, tag
+from reviews import structured_data
 from reviews.models import Review
-from shiporskip.conditional import (
-    catalogue_version,
-    mark_revalidate,
-    not_modified,
-    page_etag,
-    tool_version,
-)
-from tools import structured_data
+from reviews.versions import catalogue_version, tool_version
 from tools.models import Tool, is_tool_slug
-from tools.sharing import absolute_url
-from tools.views import page_suffix
+from tools.pairs import pair_slug, split_pair
 from votes.identity import voter_from_cookie
 from votes.models import Vote
 
@@ -50,7 +44,7 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
 
     catalogue = catalogue_version()
     etag = page_etag(request, tool_version(first), tool_version(second), catalogue)
-    if (response := not_modified(request, etag)) is not None:
+    if (response := not_modified(request, etag, **REVALIDATE_PRIVATELY)) is not None:
         return response
 
     reviews = Review.objects.for_panel().filter(tool__in=[first, second])
@@ -78,17 +72,17 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
                 for tool in (first, second)
             ],
             "json_ld": structured_data.comparison(first, second, url),
-            "page_title": f"{title} — ShipOrSkip",
+            "page_title": title,
             "page_description": f"{first.name} ({first.panel.line}) against {second.name} "
             f"({second.panel.line}): the panel's scores, the community vote, pricing and "
             "every critic's review side by side.",
             "og_type": "article",
             "og_image": absolute_url(
-                reverse("tools:pair_share_card", args=[pair_slug(first.slug, second.slug)])
+                reverse("pages:pair_share_card", args=[pair_slug(first.slug, second.slug)])
             ),
         },
     )
-    return mark_revalidate(response, etag)
+    return tag(response, etag, **REVALIDATE_PRIVATELY)
 
 
 @require_safe
@@ -106,8 +100,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "featured": featured.object_list,
             "popular": [(a, b, comparison_url(a, b)) for a, b in popular],
             "choices": Tool.objects.published().compare_choices(),
-            "page_title": "Compare AI and developer tools side by side — ShipOrSkip"
-            + page_suffix(featured),
+            "page_title": "Compare AI and developer tools side by side",
             "page_description": "Head-to-head verdicts: two tools, the panel's scores, the "
             "community vote and every critic's review side by side.",
         },
@@ -131,7 +124,7 @@ def pick(request: HttpRequest) -> HttpResponse:
                 "choices": Tool.objects.published().compare_choices(),
                 "selected": wanted,
                 "error": "Choose two published tools to compare.",
-                "page_title": "Choose two tools to compare — ShipOrSkip",
+                "page_title": "Choose two tools to compare",
                 "noindex": True,
             },
             status=400,

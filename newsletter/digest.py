@@ -8,15 +8,18 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import mailers
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from comparisons.pairs import comparison_path
+from core.absolute_urls import absolute_url
 from newsletter.emails import build_email
 from newsletter.models import DigestSend, Subscriber, week_of
-from tools.models import Tool, _count_of
-from tools.sharing import absolute_url
-from tools.verdicts import PanelVerdict, Verdict, percent
+from tools.models import Tool
+from tools.pairs import comparison_path
+from tools.verdicts import CommunitySummary, PanelVerdict, Verdict
+from votes.models import Vote
 
 DIGEST_DAYS = 7
 MAX_NEW_VERDICTS = 12
@@ -47,7 +50,7 @@ class Mover:
 
     @property
     def line(self) -> str:
-        votes = f"{self.votes_this_week} vote{'' if self.votes_this_week == 1 else 's'} this week"
+        votes = f"{self.votes_this_week} vote{pluralize(self.votes_this_week)} this week"
         if self.shift is None:
             community = self.tool.community
             if community.is_shown:
@@ -79,7 +82,7 @@ class Digest:
         count = len(self.new_verdicts)
         if count:
             return (
-                f"ShipOrSkip weekly: {count} new verdict{'' if count == 1 else 's'} "
+                f"ShipOrSkip weekly: {count} new verdict{pluralize(count)} "
                 f"({self.week.day} {self.week:%b})"
             )
         return f"ShipOrSkip weekly: what the community moved on ({self.week.day} {self.week:%b})"
@@ -101,14 +104,27 @@ def _new_verdicts(since: datetime.datetime) -> list[Tool]:
     )
 
 
+def _weekly_count(since: datetime.datetime, choice: Verdict) -> Coalesce:
+    """The tool's counted votes of one choice since ``since``, as a correlated subquery."""
+    rows = (
+        Vote.objects.counted()
+        .since(since)
+        .filter(tool=OuterRef("pk"), choice=choice)
+        .order_by()
+        .values("tool")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def _movers(since: datetime.datetime) -> list[Mover]:
-    this_week = {"discarded_at__isnull": True, "created_at__gte": since}
     candidates = (
         Tool.objects.published()
         .with_stats()
         .annotate(
-            week_ships=_count_of("votes.Vote", relation="tool", choice=Verdict.SHIP, **this_week),
-            week_skips=_count_of("votes.Vote", relation="tool", choice=Verdict.SKIP, **this_week),
+            week_ships=_weekly_count(since, Verdict.SHIP),
+            week_skips=_weekly_count(since, Verdict.SKIP),
         )
         .alias(week_votes=F("week_ships") + F("week_skips"))
         .filter(week_votes__gt=0)
@@ -116,14 +132,15 @@ def _movers(since: datetime.datetime) -> list[Mover]:
     )
     movers = []
     for tool in candidates:
-        ships_before = tool.community_ships - tool.week_ships
-        votes_before = ships_before + tool.community_skips - tool.week_skips
-        shown_before = votes_before >= settings.SHIPORSKIP_MIN_COMMUNITY_VOTES
+        before = CommunitySummary(
+            ships=tool.community_ships - tool.week_ships,
+            skips=tool.community_skips - tool.week_skips,
+        )
         movers.append(
             Mover(
                 tool=tool,
                 votes_this_week=tool.week_ships + tool.week_skips,
-                ship_percent_before=percent(ships_before, votes_before) if shown_before else None,
+                ship_percent_before=before.ship_percent,
             )
         )
     # Biggest swing in opinion first; tools with no earlier figure rank by votes alone.

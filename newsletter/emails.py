@@ -12,9 +12,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from core.absolute_urls import absolute_url
 from newsletter.models import Subscriber
 from newsletter.tokens import confirm_token, unsubscribe_token
-from tools.sharing import absolute_url
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:

@@ -8,11 +8,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from core.clientip import client_ip
+from core.ratelimit import is_rate_limited, too_many_requests
 from newsletter import services
 from newsletter.forms import SignupForm
 from newsletter.tokens import read_confirm_token, read_unsubscribe_token
-from shiporskip.clientip import client_ip
-from shiporskip.ratelimit import is_rate_limited, too_many_requests
 
 SLOW_DOWN = "Too many signup attempts. Please wait a while and try again."
 MAIL_DOWN = "We couldn't send the confirmation email just now. Please try again in a few minutes."

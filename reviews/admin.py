@@ -1,6 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 
 from reviews.models import Persona, Review
+from tools.models import PublicationState, Tool
+from tools.verdicts import PanelVerdict
 
 
 @admin.register(Persona)
@@ -19,3 +25,120 @@ class ReviewAdmin(admin.ModelAdmin):
     search_fields = ["tool__name", "persona__name", "body"]
     list_select_related = ["tool", "persona"]
     autocomplete_fields = ["tool"]
+
+
+class ReviewInline(admin.TabularInline):
+    """One row per active persona: the panel is edited where the tool is."""
+
+    model = Review
+    fields = ["persona", "score", "verdict", "status", "body"]
+    extra = 0
+
+    def get_extra(self, request, obj=None, **kwargs):
+        active = Persona.objects.active().count()
+        reviewed = obj.reviews.count() if obj else 0
+        return max(active - reviewed, 0)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        reviewed = set(obj.reviews.values_list("persona_id", flat=True)) if obj else set()
+        missing = [
+            {"persona": persona.pk}
+            for persona in Persona.objects.active()
+            if persona.pk not in reviewed
+        ]
+
+        class PrefilledFormSet(formset):
+            def __init__(self, *args, **formset_kwargs):
+                formset_kwargs.setdefault("initial", missing)
+                super().__init__(*args, **formset_kwargs)
+
+        return PrefilledFormSet
+
+
+class PanelVerdictFilter(admin.SimpleListFilter):
+    title = "panel verdict"
+    parameter_name = "verdict"
+
+    def lookups(self, request, model_admin):
+        return PanelVerdict.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in PanelVerdict.values:
+            return queryset.filter(panel_verdict=self.value())
+        return queryset
+
+
+@admin.register(Tool)
+class ToolAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "category",
+        "verdict_column",
+        "ships_skips_column",
+        "ship_percent_column",
+        "community_column",
+        "status",
+        "published_at",
+    ]
+    list_filter = ["status", PanelVerdictFilter, "category", "entry_price"]
+    search_fields = ["name", "slug", "tagline", "vendor"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "published_at"
+    list_select_related = ["category"]
+    inlines = [ReviewInline]
+    actions = ["publish", "unpublish"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "tagline", "category", "vendor", "website"]}),
+        ("Verdict page", {"fields": ["entry_price", "pricing", "best_for", "description"]}),
+        ("Publication", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).with_stats()
+
+    @admin.display(description="Panel verdict", ordering="panel_verdict")
+    def verdict_column(self, tool: Tool) -> str:
+        return tool.panel.label
+
+    @admin.display(description="Ships · skips")
+    def ships_skips_column(self, tool: Tool) -> str:
+        return tool.panel.counts_line
+
+    @admin.display(description="Panel ship %")
+    def ship_percent_column(self, tool: Tool) -> str:
+        value = tool.panel.ship_percent
+        return "—" if value is None else f"{value}%"
+
+    @admin.display(description="Community")
+    def community_column(self, tool: Tool) -> str:
+        return tool.community.line
+
+    def save_model(self, request, obj: Tool, form, change) -> None:
+        if obj.status == PublicationState.PUBLISHED:
+            obj.publish()  # stamps the publication time if the editor left it empty
+        super().save_model(request, obj, form, change)
+
+    # Both actions save tool by tool rather than queryset.update(): saving is what tells the
+    # badges (badges.signals) to drop their cached verdict, so an unpublished tool's badge
+    # turns neutral at once instead of saying SHIP until the cache expires.
+    @admin.action(description="Publish selected tools", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = 0
+        with transaction.atomic():
+            for tool in queryset.filter(status=PublicationState.DRAFT):
+                tool.publish()
+                tool.save(update_fields=["status", "published_at", "updated_at"])
+                count += 1
+        self.message_user(request, f"Published {count} tool{pluralize(count)}.", messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected tools", permissions=["change"])
+    def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = 0
+        with transaction.atomic():
+            for tool in queryset.filter(status=PublicationState.PUBLISHED):
+                tool.unpublish()
+                tool.save(update_fields=["status", "updated_at"])
+                count += 1
+        self.message_user(request, f"Unpublished {count} tool{pluralize(count)}.", messages.SUCCESS)

@@ -49,7 +49,7 @@ class Persona(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("reviews:persona", kwargs={"slug": self.slug})
+        return reverse("pages:critic", kwargs={"slug": self.slug})
 
     @property
     def ship_rate(self) -> int | None:

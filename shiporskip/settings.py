@@ -62,13 +62,15 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "django_htmx",
-    "shiporskip",
+    "core",
     "tools",
     "reviews",
     "votes",
     "comparisons",
     "badges",
     "newsletter",
+    "pages",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -76,8 +78,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "badges.middleware.BadgeFastPathMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "shiporskip.middleware.DatabaseUnavailableMiddleware",
-    "shiporskip.middleware.MalformedBodyMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.MalformedBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,7 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "shiporskip.context_processors.site",
+                "core.context_processors.site",
             ],
         },
     },
@@ -251,7 +253,7 @@ SHIPORSKIP_MIN_COMMUNITY_VOTES = env_int("SHIPORSKIP_MIN_COMMUNITY_VOTES", 10)
 # The panel has at most this many critics.
 SHIPORSKIP_MAX_PANEL = 7
 
-# --- Community votes, client IPs and rate limits (issue 4) --------------------------------
+# --- Community votes, client IPs and rate limits -------------------------------------------
 # Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For entries we believe. Empty:
 # the header is ignored and the socket peer is the client. Behind a load balancer list it.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
@@ -292,7 +294,7 @@ BADGES_COUNTER_REDIS_URL = os.environ.get("BADGES_COUNTER_REDIS_URL", REDIS_URL)
 BADGES_CACHE_SECONDS = env_int("BADGES_CACHE_SECONDS", 60)
 # Each process also keeps a tool's badge facts this long without asking the shared cache.
 BADGES_LOCAL_SECONDS = env_int("BADGES_LOCAL_SECONDS", 5)
-# --- Hardening -----------------------------------------------------------------------------
+# --- Admin sign-in and system checks --------------------------------------------------------
 # Admin sign-in: posted attempts allowed per client address and per username in a window.
 ADMIN_LOGIN_ATTEMPTS_PER_IP = env_int("ADMIN_LOGIN_ATTEMPTS_PER_IP", 20)
 ADMIN_LOGIN_ATTEMPTS_PER_USERNAME = env_int("ADMIN_LOGIN_ATTEMPTS_PER_USERNAME", 5)
@@ -300,7 +302,7 @@ ADMIN_LOGIN_WINDOW_SECONDS = env_int("ADMIN_LOGIN_WINDOW_SECONDS", 15 * 60)
 # `manage.py check --deploy --fail-level WARNING` passes with nothing silenced; a check
 # silenced here must carry its reason on the same line.
 SILENCED_SYSTEM_CHECKS: list[str] = []
-# --- Hardening, second pass ----------------------------------------------------------------
+# --- Database statement timeout ------------------------------------------------------------
 # PostgreSQL cancels any statement running longer than this many milliseconds (0 = never), so
 # a runaway query frees its worker well before gunicorn's 30 s timeout kills the process.
 # One-off jobs that legitimately run long (migrations on big tables, generate_data) set

@@ -12,7 +12,7 @@ def test_home_and_tool_page_in_chromium(page):
     call_command("seed_demo", verbosity=0)
     with gunicorn() as base_url:
         page.goto(base_url + "/")
-        assert page.title().startswith("ShipOrSkip")
+        assert page.title().endswith("— ShipOrSkip")
         assert page.get_by_role("heading", level=1).inner_text() == "Ship it or skip it?"
         stylesheet_loaded = page.evaluate(
             "getComputedStyle(document.querySelector('.tool-card')).borderRadius"

@@ -22,7 +22,7 @@ def raise_database_down(request):
 
 
 urlpatterns = [
-    path("", include("tools.urls")),
+    path("", include("pages.urls")),
     path("boom/", raise_value_error),
     path("db-down/", raise_database_down),
 ]

@@ -20,18 +20,18 @@ pytestmark = pytest.mark.django_db
 def reading_pages() -> dict[str, str]:
     tool = Tool.objects.get(slug="cursor")
     return {
-        "home": reverse("tools:home"),
+        "home": reverse("pages:home"),
         "tool": tool.get_absolute_url(),
         "compare": "/compare/cursor-vs-github-copilot/",
         "compare-index": reverse("comparisons:index"),
         "compare-pick-error": reverse("comparisons:pick") + "?a=cursor",
-        "categories": reverse("tools:categories"),
+        "categories": reverse("pages:categories"),
         "category": tool.category.get_absolute_url(),
-        "critics": reverse("reviews:personas"),
+        "critics": reverse("pages:critics"),
         "critic": "/critics/skeptic/",
-        "search": reverse("tools:search") + "?q=model",
-        "search-empty": reverse("tools:search") + "?q=zzzzzz",
-        "search-blank": reverse("tools:search"),
+        "search": reverse("pages:search") + "?q=model",
+        "search-empty": reverse("pages:search") + "?q=zzzzzz",
+        "search-blank": reverse("pages:search"),
     }
 
 

@@ -110,7 +110,7 @@ def test_healthz_json_carries_the_headers(production):
 
 @pytest.mark.django_db
 def test_outage_page_carries_the_headers(production, monkeypatch):
-    from tools import views
+    from pages import views
 
     def database_down(*args, **kwargs):
         raise OperationalError("gone")

@@ -7,8 +7,8 @@ import sys
 import pytest
 from django.db import connection
 
+from pages import views
 from tests.server import ROOT
-from tools import views
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import operator
 import re
+from functools import reduce
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import Lexeme, SearchQuery, SearchRank, SearchVector
 from django.db import models
 from django.db.models import (
     Avg,
@@ -73,7 +75,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("tools:category", kwargs={"slug": self.slug})
+        return reverse("pages:category", kwargs={"slug": self.slug})
 
 
 class EntryPrice(models.TextChoices):
@@ -95,13 +97,21 @@ class _CountSubquery(Subquery):
     output_field = IntegerField()
 
 
-def _count_of(model_path: str, *, relation: str, **filters) -> _CountSubquery:
-    """Correlated COUNT subquery: stays one row per tool however many rows are counted."""
-    from django.apps import apps
+def _related(tools: models.QuerySet, relation: str) -> models.QuerySet:
+    """All rows of one of Tool's reverse relations ("reviews", "votes"). The relation is
+    named, not imported: the apps that own those rows stand above the catalogue and import
+    it, never the other way round."""
+    return tools.model._meta.get_field(relation).related_model._default_manager.order_by()
 
-    model = apps.get_model(model_path)
-    rows = model._default_manager.filter(**{relation: OuterRef("pk")}, **filters).order_by()
-    return _CountSubquery(rows.values(relation))
+
+def _related_rows(tools: models.QuerySet, relation: str, **filters) -> models.QuerySet:
+    """The rows of a reverse relation that belong to the outer query's tool."""
+    return _related(tools, relation).filter(tool=OuterRef("pk"), **filters)
+
+
+def _count_of(tools: models.QuerySet, relation: str, **filters) -> _CountSubquery:
+    """Correlated COUNT subquery: stays one row per tool however many rows are counted."""
+    return _CountSubquery(_related_rows(tools, relation, **filters).values("tool"))
 
 
 TOOL_SLUG_MAX_LENGTH = 100
@@ -139,15 +149,15 @@ def review_search_vector() -> SearchVector:
 
 
 def search_query(text: str) -> SearchQuery | None:
-    """A prefix tsquery from the words in ``text``; None when there is nothing to look for.
+    """A prefix query for all the words in ``text``; None when there is nothing to look for.
 
-    Only word characters reach the raw tsquery, so no input can break its syntax.
+    Django's ``Lexeme`` quotes each word, so no input can break the tsquery's syntax.
     """
     words = re.findall(r"\w+", text)[:SEARCH_MAX_TERMS]
     if not words:
         return None
-    raw = " & ".join(f"{word}:*" for word in words)
-    return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+    lexemes = reduce(operator.and_, (Lexeme(word, prefix=True) for word in words))
+    return SearchQuery(lexemes, config=SEARCH_CONFIG)
 
 
 class ToolQuerySet(models.QuerySet):
@@ -156,23 +166,16 @@ class ToolQuerySet(models.QuerySet):
 
     def with_panel_stats(self) -> ToolQuerySet:
         """Annotate panel ships, skips, average score and verdict from published reviews."""
-        from reviews.models import Review
-
         published_reviews = {"status": PublicationState.PUBLISHED}
         average = (
-            Review.objects.filter(tool=OuterRef("pk"), **published_reviews)
-            .order_by()
+            _related_rows(self, "reviews", **published_reviews)
             .values("tool")
             .annotate(avg=Avg("score"))
             .values("avg")
         )
         return self.annotate(
-            panel_ships=_count_of(
-                "reviews.Review", relation="tool", verdict=Verdict.SHIP, **published_reviews
-            ),
-            panel_skips=_count_of(
-                "reviews.Review", relation="tool", verdict=Verdict.SKIP, **published_reviews
-            ),
+            panel_ships=_count_of(self, "reviews", verdict=Verdict.SHIP, **published_reviews),
+            panel_skips=_count_of(self, "reviews", verdict=Verdict.SKIP, **published_reviews),
             panel_average_score=Subquery(average, output_field=models.FloatField()),
         ).annotate(panel_verdict=panel_verdict_expression())
 
@@ -180,12 +183,8 @@ class ToolQuerySet(models.QuerySet):
         """Annotate community ships and skips; discarded votes never count."""
         counted = {"discarded_at__isnull": True}
         return self.annotate(
-            community_ships=_count_of(
-                "votes.Vote", relation="tool", choice=Verdict.SHIP, **counted
-            ),
-            community_skips=_count_of(
-                "votes.Vote", relation="tool", choice=Verdict.SKIP, **counted
-            ),
+            community_ships=_count_of(self, "votes", choice=Verdict.SHIP, **counted),
+            community_skips=_count_of(self, "votes", choice=Verdict.SKIP, **counted),
         )
 
     def with_stats(self) -> ToolQuerySet:
@@ -294,16 +293,10 @@ class ToolQuerySet(models.QuerySet):
 
     def with_reviews_version(self) -> ToolQuerySet:
         """Annotate when any of the tool's reviews last changed (for conditional GETs)."""
-        from reviews.models import Review
-
-        latest = (
-            Review.objects.filter(tool=OuterRef("pk"))
-            .order_by("-updated_at")
-            .values("updated_at")[:1]
-        )
+        latest = _related_rows(self, "reviews").order_by("-updated_at").values("updated_at")[:1]
         return self.annotate(
             reviews_updated_at=Subquery(latest),
-            reviews_total=_count_of("reviews.Review", relation="tool"),
+            reviews_total=_count_of(self, "reviews"),
         )
 
     def search(self, query: SearchQuery) -> ToolQuerySet:
@@ -314,22 +307,21 @@ class ToolQuerySet(models.QuerySet):
         weighted document (every review body aggregated) for each tool in the catalogue
         took over a second per search at 10,000 tools, so it is built for the matches only.
         """
-        from reviews.models import Review
-
         by_own_text = (
             Tool.objects.annotate(own_document=tool_search_vector())
             .filter(own_document=query)
             .values("pk")
         )
+        published_reviews = {"status": PublicationState.PUBLISHED}
         by_review = (
-            Review.objects.filter(status=PublicationState.PUBLISHED)
+            _related(self, "reviews")
+            .filter(**published_reviews)
             .annotate(body_document=review_search_vector())
             .filter(body_document=query)
             .values("tool_id")
         )
         review_text = (
-            Review.objects.filter(tool=OuterRef("pk"), status=PublicationState.PUBLISHED)
-            .order_by()
+            _related_rows(self, "reviews", **published_reviews)
             .values("tool")
             .annotate(text=StringAgg("body", Value(" ")))
             .values("text")
@@ -390,7 +382,7 @@ class Tool(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("tools:detail", kwargs={"slug": self.slug})
+        return reverse("pages:tool", kwargs={"slug": self.slug})
 
     @property
     def is_published(self) -> bool:

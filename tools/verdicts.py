@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Value, When
+from django.template.defaultfilters import pluralize
 
 
 class Verdict(models.TextChoices):
@@ -79,8 +80,8 @@ class PanelSummary:
 
     @property
     def counts_line(self) -> str:
-        ships = f"{self.ships} ship" + ("" if self.ships == 1 else "s")
-        skips = f"{self.skips} skip" + ("" if self.skips == 1 else "s")
+        ships = f"{self.ships} ship{pluralize(self.ships)}"
+        skips = f"{self.skips} skip{pluralize(self.skips)}"
         return f"{ships} · {skips}"
 
     @property
@@ -118,5 +119,5 @@ class CommunitySummary:
         if self.votes == 0:
             return "No community votes yet"
         if not self.is_shown:
-            return f"{self.votes} vote{'' if self.votes == 1 else 's'} so far"
+            return f"{self.votes} vote{pluralize(self.votes)} so far"
         return f"{self.ship_percent}% ship · {self.votes} votes"

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -81,13 +82,19 @@ class VoteAdmin(admin.ModelAdmin):
         reason = f"Discarded by {request.user.get_username()} on {timezone.now():%Y-%m-%d}"
         count = discard_votes(votes=queryset, reason=reason)
         self.message_user(
-            request, f"Discarded {count} vote(s); they no longer count.", messages.SUCCESS
+            request,
+            f"Discarded {count} vote{pluralize(count)}; they no longer count.",
+            messages.SUCCESS,
         )
 
     @admin.action(description="Count selected votes again", permissions=["discard"])
     def count_again(self, request: HttpRequest, queryset: QuerySet[Vote]) -> None:
         count = restore_votes(votes=queryset)
-        self.message_user(request, f"{count} vote(s) count again.", messages.SUCCESS)
+        self.message_user(
+            request,
+            f"{count} vote{pluralize(count)} count{pluralize(count, 's,')} again.",
+            messages.SUCCESS,
+        )
 
     def get_urls(self):
         patterns_view = self.admin_site.admin_view(self.patterns_view)

@@ -17,7 +17,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 
-from shiporskip.clientip import client_ip
+from core.clientip import client_ip
 
 VOTER_COOKIE_SALT = "votes.voter"
 MAX_USER_AGENT = 512

@@ -7,9 +7,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from shiporskip.clientip import client_ip
-from shiporskip.htmx import HtmxHttpRequest
-from shiporskip.ratelimit import is_rate_limited, seconds_until_reset, too_many_requests
+from core.clientip import client_ip
+from core.htmx import HtmxHttpRequest
+from core.ratelimit import is_rate_limited, seconds_until_reset, too_many_requests
 from tools.models import Tool
 from tools.verdicts import Verdict
 from votes import identity

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from badges.data import badge_data
 from comparisons.models import FeaturedComparison
-from comparisons.pairs import split_pair
 from tests.factories import CategoryFactory, ReviewFactory, ToolFactory, cast_votes, review_tool
+from tools.pairs import split_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -242,7 +242,7 @@ def test_demo_data_features_comparisons_once(client):
     call_command("seed_demo", verbosity=0)
     call_command("seed_demo", verbosity=0)
     assert FeaturedComparison.objects.count() == 4
-    html = text_of(client.get(reverse("tools:home")))
+    html = text_of(client.get(reverse("pages:home")))
     assert 'href="/compare/cursor-vs-github-copilot/"' in html
 
 
@@ -250,6 +250,6 @@ def test_demo_data_features_comparisons_once(client):
 def test_every_input_that_names_tools_refuses_the_same_non_slugs(client, pair, slug):
     picker = client.get(reverse("comparisons:pick"), {"a": "cursor", "b": slug})
     assert picker.status_code == 400
-    bookmarks = client.get(reverse("tools:compare_bookmarks"), {"tool": ["cursor", slug]})
+    bookmarks = client.get(reverse("pages:compare_bookmarks"), {"tool": ["cursor", slug]})
     assert bookmarks.status_code == 400
     assert badge_data(slug) is None

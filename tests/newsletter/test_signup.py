@@ -40,7 +40,7 @@ def test_signup_page_and_footer_form_are_on_the_site(client):
     assert "Get the next verdict in your inbox" in page
     assert page.count('id="page-signup"') == 1
     assert 'id="footer-signup"' not in page  # no second form under the first
-    home = client.get(reverse("tools:home")).content.decode()
+    home = client.get(reverse("pages:home")).content.decode()
     assert 'id="footer-signup"' in home
     assert 'action="/newsletter/"' in home
     assert 'name="csrfmiddlewaretoken"' in home

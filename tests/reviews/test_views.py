@@ -34,7 +34,7 @@ def test_persona_index_lists_active_critics_with_their_records(client, panel):
     ReviewFactory(persona=panel[0], score=70, verdict="ship")
     panel[6].is_active = False
     panel[6].save()
-    html = unescape(client.get(reverse("reviews:personas")).content.decode())
+    html = unescape(client.get(reverse("pages:critics")).content.decode())
     assert html.count('class="persona-item"') == 6
     assert "1 review · ships 100% · average 70/100" in html
     assert panel[6].name not in html
@@ -51,7 +51,7 @@ def test_persona_pages_query_budget(client, catalogue, panel, django_assert_max_
     assert html.count('class="review"') == 20
     assert "Page 1 of 3" in html
     with django_assert_max_num_queries(8):
-        assert client.get(reverse("reviews:personas")).status_code == 200
+        assert client.get(reverse("pages:critics")).status_code == 200
 
 
 def test_second_page_of_a_critic_has_a_title_of_its_own(client, panel):

@@ -11,7 +11,7 @@ CARDS = "/bookmarks/cards/"
 
 
 def test_bookmarks_page_is_in_the_nav_and_explains_itself(client):
-    home = client.get(reverse("tools:home")).content.decode()
+    home = client.get(reverse("pages:home")).content.decode()
     assert 'href="/bookmarks/"' in home
     page = client.get("/bookmarks/")
     assert page.status_code == 200
@@ -127,7 +127,7 @@ def test_compare_with_an_unpublished_tool_is_404(client):
 def test_bookmark_buttons_on_cards_and_tool_pages(client):
     tool = ToolFactory(name="Ollama", slug="ollama")
     for html in (
-        client.get(reverse("tools:home")).content.decode(),
+        client.get(reverse("pages:home")).content.decode(),
         client.get(tool.get_absolute_url()).content.decode(),
     ):
         assert 'data-bookmark="ollama"' in html

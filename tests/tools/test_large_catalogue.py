@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from pages.views import COMPARE_PICKER_SIZE
 from tests.factories import CategoryFactory, ReviewFactory, ToolFactory, review_tool
-from tools.views import COMPARE_PICKER_SIZE
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_search_finds_a_tool_mentioned_only_in_a_published_review(client, panel)
     tool = ToolFactory(name="Quiet Tool", tagline="Nothing to see.")
     ReviewFactory(tool=tool, persona=panel[0], body="Handles kubernetes rollouts nicely.")
     ToolFactory(name="Loud Tool")
-    response = client.get(reverse("tools:search"), {"q": "kubernetes"})
+    response = client.get(reverse("pages:search"), {"q": "kubernetes"})
     html = unescape(response.content.decode())
     assert "Quiet Tool" in html
     assert "Loud Tool" not in html

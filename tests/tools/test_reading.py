@@ -28,7 +28,7 @@ def test_home_sections_sort_tools_into_top_shipped_and_most_divided(client, pane
     pending = ToolFactory(name="Still Pending")
     review_tool(pending, panel, "s")
 
-    html = text_of(client.get(reverse("tools:home")))
+    html = text_of(client.get(reverse("pages:home")))
     top = html.split('id="top-heading"')[1].split("</section>")[0]
     divided = html.split('id="divided-heading"')[1].split("</section>")[0]
     latest = html.split('id="latest-heading"')[1]
@@ -45,15 +45,15 @@ def test_home_shows_featured_comparisons_of_published_tools_only(client, catalog
 
     hidden = ToolFactory(name="Hidden Draft", draft=True)
     FeaturedComparison.objects.create(tool_a=catalogue[10], tool_b=hidden)
-    html = text_of(client.get(reverse("tools:home")))
+    html = text_of(client.get(reverse("pages:home")))
     featured = html.split('id="featured-heading"')[1].split("</section>")[0]
     assert f'{catalogue[0].name} <span class="vs">vs</span> {catalogue[1].name}' in featured
     assert "Hidden Draft" not in featured
 
 
 def test_home_page_two_is_the_next_slice_of_latest(client, catalogue):
-    first = text_of(client.get(reverse("tools:home")))
-    second = client.get(reverse("tools:home"), {"page": 2})
+    first = text_of(client.get(reverse("pages:home")))
+    second = client.get(reverse("pages:home"), {"page": 2})
     html = text_of(second)
     assert "Page 2 of 3" in html
     assert "Top shipped" not in html
@@ -125,13 +125,13 @@ def test_category_index_counts_published_tools(client):
     coding = CategoryFactory(name="Coding")
     ToolFactory.create_batch(2, category=coding)
     ToolFactory(category=coding, draft=True)
-    html = text_of(client.get(reverse("tools:categories")))
+    html = text_of(client.get(reverse("pages:categories")))
     assert "2 verdicts" in html
 
 
 def test_category_pages_query_budget(client, catalogue, django_assert_max_num_queries):
     with django_assert_max_num_queries(BUDGET):
-        assert client.get(reverse("tools:categories")).status_code == 200
+        assert client.get(reverse("pages:categories")).status_code == 200
     with django_assert_max_num_queries(BUDGET):
         response = client.get(catalogue[0].category.get_absolute_url())
     assert text_of(response).count('class="tool-card"') == 10
@@ -142,7 +142,7 @@ def test_search_ranks_name_matches_above_review_mentions(client, panel):
     mentioned = ToolFactory(name="Pgvector", tagline="Vectors inside Postgres")
     ReviewFactory(tool=mentioned, persona=panel[0], body="Cheaper than Pinecone for most.")
     ToolFactory(name="Unrelated", tagline="Nothing to see")
-    html = text_of(client.get(reverse("tools:search"), {"q": "pinecone"}))
+    html = text_of(client.get(reverse("pages:search"), {"q": "pinecone"}))
     assert "2 results for “pinecone”" in html
     assert html.index(named.name) < html.index(mentioned.name, html.index("results for"))
     assert "Unrelated" not in html.split("results for")[1]
@@ -150,9 +150,9 @@ def test_search_ranks_name_matches_above_review_mentions(client, panel):
 
 def test_search_matches_word_prefixes_and_stems(client, panel):
     ToolFactory(name="Ollama", tagline="Run models locally")
-    html = text_of(client.get(reverse("tools:search"), {"q": "olla"}))
+    html = text_of(client.get(reverse("pages:search"), {"q": "olla"}))
     assert "1 result for “olla”" in html
-    html = text_of(client.get(reverse("tools:search"), {"q": "running model"}))
+    html = text_of(client.get(reverse("pages:search"), {"q": "running model"}))
     assert "1 result for" in html
 
 
@@ -161,7 +161,7 @@ def test_search_ignores_drafts_and_draft_reviews(client, panel):
     tool = ToolFactory(name="Plain")
     ReviewFactory(tool=tool, persona=panel[0], body="zebra", status="draft")
     for q in ["secret", "zebra"]:
-        assert "0 results" in text_of(client.get(reverse("tools:search"), {"q": q}))
+        assert "0 results" in text_of(client.get(reverse("pages:search"), {"q": q}))
 
 
 @pytest.mark.parametrize(
@@ -169,19 +169,19 @@ def test_search_ignores_drafts_and_draft_reviews(client, panel):
 )
 def test_search_survives_punctuation_and_empty_queries(client, panel, q):
     ToolFactory(name="Anything")
-    response = client.get(reverse("tools:search"), {"q": q})
+    response = client.get(reverse("pages:search"), {"q": q})
     assert response.status_code == 200
 
 
 def test_search_refuses_overlong_queries_with_a_clear_400(client):
-    response = client.get(reverse("tools:search"), {"q": "x" * 201})
+    response = client.get(reverse("pages:search"), {"q": "x" * 201})
     assert response.status_code == 400
     assert "at most 200 characters" in text_of(response)
 
 
 def test_search_htmx_request_gets_only_the_results_fragment(client, panel):
     ToolFactory(name="Ollama")
-    response = client.get(reverse("tools:search"), {"q": "ollama"}, headers={"HX-Request": "true"})
+    response = client.get(reverse("pages:search"), {"q": "ollama"}, headers={"HX-Request": "true"})
     html = text_of(response)
     assert html.lstrip().startswith('<section class="search-results"')
     assert "<html" not in html and "Ollama" in html
@@ -189,17 +189,17 @@ def test_search_htmx_request_gets_only_the_results_fragment(client, panel):
 
 
 def test_search_page_is_not_indexed(client):
-    assert '<meta name="robots" content="noindex">' in text_of(client.get(reverse("tools:search")))
+    assert '<meta name="robots" content="noindex">' in text_of(client.get(reverse("pages:search")))
 
 
 def test_search_query_budget(client, catalogue, django_assert_max_num_queries):
     with django_assert_max_num_queries(BUDGET):
-        response = client.get(reverse("tools:search"), {"q": "tool"})
+        response = client.get(reverse("pages:search"), {"q": "tool"})
     assert "50 results" in text_of(response)
 
 
 def test_search_results_paginate_and_keep_the_query(client, catalogue):
-    html = text_of(client.get(reverse("tools:search"), {"q": "tool", "page": 2}))
+    html = text_of(client.get(reverse("pages:search"), {"q": "tool", "page": 2}))
     assert "Page 2 of 3" in html
     assert 'href="?q=tool&page=3"' in html
 
@@ -215,7 +215,7 @@ def test_going_back_to_a_live_search_htmx_no_longer_caches_gets_the_whole_page(c
     """htmx re-fetches a pushed URL it lost from its history cache with HX-Request set."""
     ToolFactory(name="Ollama")
     restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
-    response = client.get(reverse("tools:search"), {"q": "ollama"}, headers=restore)
+    response = client.get(reverse("pages:search"), {"q": "ollama"}, headers=restore)
     html = text_of(response)
     assert "<html" in html
     assert 'id="search-results"' in html

@@ -45,15 +45,15 @@ def json_ld_blocks(response) -> list[dict]:
 def test_every_reading_page_has_its_own_title_description_and_canonical(client, catalogue, panel):
     first, second = sorted(catalogue[:2], key=lambda tool: tool.slug)
     paths = [
-        reverse("tools:home"),
+        reverse("pages:home"),
         catalogue[0].get_absolute_url(),
         f"/compare/{first.slug}-vs-{second.slug}/",
         reverse("comparisons:index"),
-        reverse("tools:categories"),
+        reverse("pages:categories"),
         catalogue[0].category.get_absolute_url(),
-        reverse("reviews:personas"),
+        reverse("pages:critics"),
         panel[0].get_absolute_url(),
-        reverse("tools:search"),
+        reverse("pages:search"),
     ]
     titles, descriptions = set(), set()
     for path in paths:
@@ -83,7 +83,7 @@ def test_tool_page_link_preview_tags(client, panel):
 
 
 def test_canonical_ignores_tracking_parameters(client, catalogue):
-    head = head_of(client.get(reverse("tools:home"), {"utm_source": "x", "page": "1"}))
+    head = head_of(client.get(reverse("pages:home"), {"utm_source": "x", "page": "1"}))
     assert '<link rel="canonical" href="https://shiporskip.example/">' in head
 
 
@@ -132,7 +132,7 @@ def test_rss_feed_lists_new_verdicts_with_absolute_links(client, panel):
     tool = ToolFactory(name="Cursor", slug="cursor")
     review_tool(tool, panel, "ssss")
     ToolFactory(name="Hidden", draft=True)
-    response = client.get(reverse("tools:feed"))
+    response = client.get(reverse("pages:feed"))
     assert response["Content-Type"].startswith("application/rss+xml")
     channel = parse_xml(response.content).find("channel")
     assert channel.findtext("link") == "https://shiporskip.example/"
@@ -143,7 +143,7 @@ def test_rss_feed_lists_new_verdicts_with_absolute_links(client, panel):
 
 
 def test_atom_feed_parses(client, catalogue):
-    root = parse_xml(client.get(reverse("tools:feed-atom")).content)
+    root = parse_xml(client.get(reverse("pages:feed-atom")).content)
     entries = root.findall(f"{ATOM}entry")
     assert len(entries) == 30
     assert entries[0].find(f"{ATOM}link").get("href").startswith("https://shiporskip.example/")
@@ -151,7 +151,7 @@ def test_atom_feed_parses(client, catalogue):
 
 def test_feed_query_budget(client, catalogue, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
-        assert client.get(reverse("tools:feed")).status_code == 200
+        assert client.get(reverse("pages:feed")).status_code == 200
 
 
 def test_sitemap_lists_every_public_page_on_site_url(client, catalogue, panel):

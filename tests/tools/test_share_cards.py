@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 from PIL import Image
 
+from pages import share_cards
 from tests.factories import CategoryFactory, ReviewFactory, ToolFactory, cast_votes, review_tool
-from tools import share_cards
 
 pytestmark = pytest.mark.django_db
 

@@ -155,7 +155,7 @@ def test_a_pending_panel_reads_the_same_on_every_surface(client, panel):
     review_tool(tool, panel, "sk")
     cache.clear()
     surfaces = {
-        "home card": client.get(reverse("tools:home")),
+        "home card": client.get(reverse("pages:home")),
         "tool page": client.get(tool.get_absolute_url()),
         "embed card": client.get(reverse("badges:embed", args=[tool.slug])),
         "badge": client.get(reverse("badges:svg", args=[tool.slug]), {"style": "card"}),

@@ -20,7 +20,7 @@ def test_home_lists_published_tools_with_verdicts(client, panel):
     shipped = ToolFactory(name="Shipped Thing")
     review_tool(shipped, panel, "ssss")
     ToolFactory(name="Secret Draft", draft=True)
-    response = client.get(reverse("tools:home"))
+    response = client.get(reverse("pages:home"))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Shipped Thing" in html
@@ -91,7 +91,7 @@ def test_post_to_a_page_is_refused(client):
 
 def test_home_query_count_is_constant(client, many_tools, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
-        assert client.get(reverse("tools:home")).status_code == 200
+        assert client.get(reverse("pages:home")).status_code == 200
 
 
 def test_tool_page_query_count_is_constant(client, many_tools, django_assert_max_num_queries):
@@ -102,7 +102,7 @@ def test_tool_page_query_count_is_constant(client, many_tools, django_assert_max
 
 def test_odd_page_numbers_do_not_break_the_home_page(client, many_tools):
     for page in ["0", "-1", "999", "abc", "1" * 500]:
-        assert client.get(reverse("tools:home"), {"page": page}).status_code == 200
+        assert client.get(reverse("pages:home"), {"page": page}).status_code == 200
 
 
 def test_healthz_reports_the_database(client):
@@ -125,7 +125,7 @@ def test_later_pages_list_the_older_tools_with_their_verdicts(
     review_tool(tools[-1], panel, "kkks")
     cast_votes(tools[-1], ships=4, skips=8)
     with django_assert_max_num_queries(8):
-        html = client.get(reverse("tools:home"), {"page": 2}).content.decode()
+        html = client.get(reverse("pages:home"), {"page": 2}).content.decode()
     assert "Page 2 of 2" in html
     assert html.count('class="tool-card"') == 6
     assert "Listed 24" in html and "Listed 29" in html and "Listed 23" not in html

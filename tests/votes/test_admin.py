@@ -74,7 +74,7 @@ def test_editor_discards_a_batch_and_the_count_drops_at_once(client, editor, rin
         {"action": "discard", "_selected_action": [str(pk) for pk in selected]},
         follow=True,
     )
-    assert "Discarded 12 vote(s)" in response.content.decode()
+    assert "Discarded 12 votes" in response.content.decode()
     assert "No community votes yet" in client.get(ring.get_absolute_url()).content.decode()
     kept = Vote.objects.filter(pk__in=selected)
     assert kept.count() == 12

@@ -1,7 +1,7 @@
 import pytest
 from django.test import RequestFactory
 
-from shiporskip.clientip import client_ip
+from core.clientip import client_ip
 from votes.identity import fingerprint, network_prefix
 
 rf = RequestFactory()

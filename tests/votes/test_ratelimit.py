@@ -3,7 +3,7 @@ import re
 import pytest
 from django.test import Client, RequestFactory
 
-from shiporskip.ratelimit import (
+from core.ratelimit import (
     is_rate_limited,
     seconds_until_reset,
     too_many_requests,

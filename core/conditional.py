@@ -1,0 +1,67 @@
+"""Conditional GETs for pages whose HTML depends on data, the release and the visitor.
+
+A page's ETag hashes everything its HTML is built from: the data versions the view passes
+in, the release (templates and static manifest), the visitor's CSRF and voter cookies
+(the page embeds a CSRF token and, with votes, the visitor's own vote) and whether htmx
+asked for a fragment. Any change gives a new ETag, so a 304 is never stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
+
+
+@cache
+def release_version() -> str:
+    """A digest of the templates and the static manifest, computed once per process."""
+    digest = hashlib.blake2b(digest_size=12)
+    for template_dir in settings.TEMPLATES[0]["DIRS"]:
+        for path in sorted(template_dir.rglob("*.html")):
+            digest.update(path.read_bytes())
+    manifest = settings.STATIC_ROOT / "staticfiles.json"
+    if manifest.exists():
+        digest.update(manifest.read_bytes())
+    return digest.hexdigest()
+
+
+def page_etag(request: HttpRequest, *versions: object) -> str:
+    visitor = (
+        request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
+        # The vote boxes show the visitor's own vote.
+        request.COOKIES.get(settings.VOTER_COOKIE_NAME, ""),
+        request.headers.get("HX-Request", ""),
+    )
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (release_version(), *visitor, *versions):
+        digest.update(repr(part).encode())
+        digest.update(b"\x1f")
+    return f'"{digest.hexdigest()}"'
+
+
+# Pages that differ per visitor: browsers keep them privately and check back each time.
+REVALIDATE_PRIVATELY = {"private": True, "no_cache": True}
+
+
+def not_modified(request: HttpRequest, etag: str, **cache_control) -> HttpResponse | None:
+    """The 304 answer when the client already holds ``etag``, else None.
+
+    The one conditional-GET check for pages, images and badges; ``cache_control`` is the
+    caller's policy (``patch_cache_control`` keywords), set on the 304 as on the full answer.
+    """
+    response = get_conditional_response(request, etag=etag)
+    if response is not None:
+        tag(response, etag, **cache_control)
+    return response
+
+
+def tag(response: HttpResponse, etag: str, **cache_control) -> HttpResponse:
+    """Give a full answer its ETag and the caller's cache policy."""
+    response.headers["ETag"] = etag
+    if cache_control:
+        patch_cache_control(response, **cache_control)
+    return response

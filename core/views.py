@@ -1,0 +1,76 @@
+import sys
+
+from django.conf import settings
+from django.contrib import admin
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from core.clientip import client_ip
+from core.middleware import DATABASE_ERRORS, service_unavailable
+from core.ratelimit import is_rate_limited, too_many_requests
+
+
+@require_safe
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness plus a round trip to the database; load balancers poll this."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # any database failure means "not ready", never a traceback
+        response = JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+        response["Retry-After"] = "5"
+        return response
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 handler, except that a database outage outside a view is still a 503.
+
+    DatabaseUnavailableMiddleware only sees exceptions raised by views; one raised by
+    middleware (a session save, say) reaches this handler instead, inside the except block.
+    """
+    if isinstance(sys.exception(), DATABASE_ERRORS):
+        return service_unavailable()
+    return defaults.server_error(request)
+
+
+LOGIN_FAILURE_MESSAGE = (
+    "Too many sign-in attempts. Wait {minutes} minutes, then try again. "
+    "Editors who are locked out can ask another editor to reset their password."
+)
+
+
+@never_cache
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin sign-in page, with posted attempts limited per client address and username.
+
+    Each POST counts, whether it succeeds or not: a person who signs in successfully stops
+    posting, so in practice the counters measure failures, and an attacker cannot dodge the
+    limit by rotating usernames (the address counter) or addresses (the username counter).
+    """
+    if request.method == "POST":
+        window = settings.ADMIN_LOGIN_WINDOW_SECONDS
+        username = request.POST.get("username", "")[:150].strip().lower()
+        over_ip = is_rate_limited(
+            "admin-login-ip",
+            client_ip(request),
+            limit=settings.ADMIN_LOGIN_ATTEMPTS_PER_IP,
+            window=window,
+        )
+        over_username = username and is_rate_limited(
+            "admin-login-user",
+            username,
+            limit=settings.ADMIN_LOGIN_ATTEMPTS_PER_USERNAME,
+            window=window,
+        )
+        if over_ip or over_username:
+            response = too_many_requests(
+                request, LOGIN_FAILURE_MESSAGE.format(minutes=max(1, window // 60))
+            )
+            response["Retry-After"] = str(window)
+            return response
+    return admin.site.login(request)

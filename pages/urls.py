@@ -1,0 +1,27 @@
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from pages import views
+from pages.feeds import LatestVerdictsAtomFeed, LatestVerdictsFeed
+from pages.sitemaps import sitemaps
+
+app_name = "pages"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tools/<slug:slug>/", views.detail, name="tool"),
+    path("categories/", views.category_index, name="categories"),
+    path("categories/<slug:slug>/", views.category, name="category"),
+    path("critics/", views.persona_index, name="critics"),
+    path("critics/<slug:slug>/", views.persona, name="critic"),
+    path("search/", views.search, name="search"),
+    path("feed/", LatestVerdictsFeed(), name="feed"),
+    path("feed/atom/", LatestVerdictsAtomFeed(), name="feed-atom"),
+    path("bookmarks/", views.bookmarks, name="bookmarks"),
+    path("bookmarks/cards/", views.bookmark_cards, name="bookmark_cards"),
+    path("bookmarks/compare/", views.compare_bookmarks, name="compare_bookmarks"),
+    path("og/tools/<slug:slug>.png", views.share_card, name="share_card"),
+    path("og/compare/<slug:pair>.png", views.pair_share_card, name="pair_share_card"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
+]

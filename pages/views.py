@@ -1,0 +1,324 @@
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from comparisons import matchup
+from comparisons.models import FeaturedComparison, comparison_url
+from core.absolute_urls import absolute_url
+from core.conditional import REVALIDATE_PRIVATELY, not_modified, page_etag, tag
+from core.htmx import HtmxHttpRequest
+from pages import share_cards
+from pages.sharing import share_links, share_text
+from reviews import structured_data
+from reviews.models import Persona, Review
+from reviews.versions import catalogue_version, tool_version
+from tools.models import Category, Tool, is_tool_slug, search_query
+from tools.pairs import canonical_pair, comparison_path, pair_slug, split_pair
+from votes.identity import voter_from_cookie
+from votes.models import Vote
+
+TOOLS_PER_PAGE = 24
+HOME_SECTION_SIZE = 6
+COMPARE_SUGGESTIONS = 6
+# The tool page's picker: same-category rivals first, then the rest, this many at most.
+COMPARE_PICKER_SIZE = 100
+SEARCH_MAX_LENGTH = 200
+
+
+# Which tools lead the home page's sections moves only when reviews do, and ranking the
+# whole catalogue takes two grouped passes over every review (50 ms at 10,000 tools). So
+# the ranking is cached per catalogue version for at most this long; the figures on the
+# cards shown are always read fresh.
+HOME_RANKING_SECONDS = 60
+
+
+def home_section_ids() -> dict[str, list[int]]:
+    digest = hashlib.blake2b(repr(catalogue_version()).encode(), digest_size=12).hexdigest()
+    key = f"pages:home-sections:{digest}"
+    sections = cache.get(key)
+    if sections is None:
+        ranked = Tool.objects.published().with_panel_totals()
+        sections = {
+            name: list(ranking.values_list("pk", flat=True)[:HOME_SECTION_SIZE])
+            for name, ranking in [
+                ("top_shipped", ranked.top_shipped()),
+                ("most_divided", ranked.most_divided()),
+            ]
+        }
+        cache.set(key, sections, HOME_RANKING_SECONDS)
+    return sections
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    listing = Tool.objects.published().latest_first()
+    latest = Paginator(listing, TOOLS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": latest,
+        # Counting only this page's tools keeps deep pages as cheap as the first one.
+        "tools": listing.with_stats_for(latest.object_list),
+        "page_title": "Ship-or-skip verdicts on AI and developer tools",
+        "page_description": (
+            "An expert panel of seven critics and the community decide, tool by tool, "
+            "whether an AI or developer tool is worth shipping."
+        ),
+    }
+    if latest.number == 1:
+        sections = home_section_ids()
+        by_id = (
+            Tool.objects.published()
+            .with_stats()
+            .in_bulk(sections["top_shipped"] + sections["most_divided"])
+        )
+        context |= {
+            name: [by_id[pk] for pk in ids if pk in by_id] for name, ids in sections.items()
+        }
+        context["featured"] = FeaturedComparison.objects.live()[:HOME_SECTION_SIZE]
+    return render(request, "pages/home.html", context)
+
+
+@require_safe
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    tool = get_object_or_404(
+        Tool.objects.published().with_stats().with_reviews_version(), slug=slug
+    )
+    catalogue = catalogue_version()
+    etag = page_etag(request, tool_version(tool), catalogue)
+    if (response := not_modified(request, etag, **REVALIDATE_PRIVATELY)) is not None:
+        return response
+
+    reviews = list(tool.reviews.for_panel())
+    my_votes = Vote.objects.choices_by_tool(voter=voter_from_cookie(request), tools=[tool])
+    others = list(Tool.objects.published().compare_choices_for(tool, limit=COMPARE_PICKER_SIZE))
+    suggestions = [
+        (other, comparison_url(tool, other))
+        for other in matchup.rivals(tool, others, limit=COMPARE_SUGGESTIONS)
+    ]
+    url = absolute_url(tool.get_absolute_url())
+    text = share_text(tool)
+    title = f"{tool.name} verdict: {tool.panel.label}"
+    response = render(
+        request,
+        "pages/detail.html",
+        {
+            "tool": tool,
+            "reviews": reviews,
+            "my_votes": my_votes,
+            "compare_suggestions": suggestions,
+            "compare_choices": others,
+            "share_text": text,
+            "share_links": share_links(text=text, url=url, title=f"{title} — ShipOrSkip"),
+            "json_ld": structured_data.software_application(tool, reviews),
+            "page_title": title,
+            "page_description": f"{tool.name}: {tool.tagline} Panel verdict {tool.panel.line}; "
+            f"community: {tool.community.line}.",
+            "og_type": "article",
+            "og_image": absolute_url(reverse("pages:share_card", args=[tool.slug])),
+        },
+    )
+    return tag(response, etag, **REVALIDATE_PRIVATELY)
+
+
+@require_safe
+def category_index(request: HttpRequest) -> HttpResponse:
+    categories = Category.objects.with_published_counts()
+    return render(
+        request,
+        "pages/category_index.html",
+        {
+            "categories": categories,
+            "page_title": "Categories of AI and developer tools",
+            "page_description": "Browse ShipOrSkip verdicts by kind of tool: models, coding "
+            "assistants, infrastructure, frameworks and more.",
+        },
+    )
+
+
+@require_safe
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    category = get_object_or_404(Category, slug=slug)
+    tools = Tool.objects.published().filter(category=category).with_stats().latest_first()
+    page = Paginator(tools, TOOLS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pages/category.html",
+        {
+            "category": category,
+            "page": page,
+            "tools": page.object_list,
+            "page_title": f"{category.name}: ship or skip?",
+            "page_description": category.description
+            or f"ShipOrSkip verdicts on {category.name.lower()}.",
+        },
+    )
+
+
+@require_safe
+@vary_on_headers("HX-Request", "HX-History-Restore-Request")
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    text = request.GET.get("q", "").strip()
+    context = {
+        "q": text,
+        "page_title": "Search verdicts",
+        "page_description": "Search ShipOrSkip verdicts and panel reviews.",
+        "noindex": True,
+    }
+    status = 200
+    if len(text) > SEARCH_MAX_LENGTH:
+        context["error"] = f"Search for at most {SEARCH_MAX_LENGTH} characters."
+        status = 400
+    elif (query := search_query(text)) is not None:
+        # Ranked without stats, then stats for the page shown: a common word can match a
+        # thousand tools, and counting votes for all of them would be wasted.
+        results = Tool.objects.published().search(query)
+        page = Paginator(results, TOOLS_PER_PAGE).get_page(request.GET.get("page"))
+        context |= {
+            "page": page,
+            "tools": Tool.objects.in_ranking_order(page.object_list, limit=TOOLS_PER_PAGE),
+            "page_title": f"“{text}”: search results",
+        }
+    # Live search pushes each query into the history; going back to one htmx no longer has
+    # cached also sends HX-Request, but wants the whole page back.
+    fragment = request.htmx and not request.htmx.history_restore_request
+    template = "pages/search.html#results" if fragment else "pages/search.html"
+    return render(request, template, context, status=status)
+
+
+# --- The panel: critics and their reviews ------------------------------------------------
+
+REVIEWS_PER_PAGE = 20
+
+
+@require_safe
+def persona_index(request: HttpRequest) -> HttpResponse:
+    personas = Persona.objects.active().with_record()
+    return render(
+        request,
+        "pages/persona_index.html",
+        {
+            "personas": personas,
+            "page_title": "The panel: seven critics, seven lenses",
+            "page_description": "Meet the ShipOrSkip critics: what each one judges, how often "
+            "they say ship and how they score.",
+        },
+    )
+
+
+@require_safe
+def persona(request: HttpRequest, slug: str) -> HttpResponse:
+    critic = get_object_or_404(Persona.objects.with_record(), slug=slug)
+    reviews = Review.objects.filter(persona=critic).for_persona_page()
+    page = Paginator(reviews, REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pages/persona.html",
+        {
+            "persona": critic,
+            "page": page,
+            "reviews": page.object_list,
+            "page_title": f"The {critic.name}: reviews and ship rate",
+            "page_description": f"Every ShipOrSkip review by the {critic.name}. {critic.lens}",
+            "og_type": "profile",
+        },
+    )
+
+
+# --- Bookmarks: kept in the reader's browser; the server only renders the cards ---------
+
+
+@require_safe
+def bookmarks(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/bookmarks.html", {"loaded": False})
+
+
+@vary_on_headers("HX-Request")
+@require_POST
+def bookmark_cards(request: HtmxHttpRequest) -> HttpResponse:
+    """Cards for the slugs a browser has saved, in its order; unknown slugs drop out quietly.
+
+    A POST because the list travels in the body, but it reads only: nothing is stored.
+    """
+    # One comma-separated field: a list of separate fields would run into
+    # DATA_UPLOAD_MAX_NUMBER_FIELDS long before the bookmark limit.
+    slugs = [slug.strip() for slug in request.POST.get("slugs", "").split(",") if slug.strip()]
+    if len(slugs) > settings.SHIPORSKIP_MAX_BOOKMARKS:
+        return HttpResponseBadRequest(
+            f"At most {settings.SHIPORSKIP_MAX_BOOKMARKS} bookmarks at a time.",
+            content_type="text/plain",
+        )
+    wanted = [slug for slug in dict.fromkeys(slugs) if is_tool_slug(slug)]
+    found = Tool.objects.published().with_stats().in_bulk(wanted, field_name="slug")
+    context = {"tools": [found[slug] for slug in wanted if slug in found], "loaded": True}
+    if request.htmx:
+        return render(request, "pages/bookmarks.html#bookmark-cards", context)
+    return render(request, "pages/bookmarks.html", context)
+
+
+@require_safe
+def compare_bookmarks(request: HttpRequest) -> HttpResponse:
+    """The bookmarks page's "compare" form: exactly two published tools, then the comparison."""
+    picked = list(dict.fromkeys(request.GET.getlist("tool")))
+    if len(picked) != 2 or not all(is_tool_slug(slug) for slug in picked):
+        return render(request, "pages/compare_pick.html", {"picked": len(picked)}, status=400)
+    if Tool.objects.published().filter(slug__in=picked).count() != 2:
+        raise Http404("One of those tools is not published.")
+    return redirect(comparison_path(*picked))
+
+
+# --- Share cards: Open Graph PNGs drawn from the verdict data ---------------------------
+
+# Crawlers keep their own copy anyway; browsers revalidate cheaply against the ETag.
+SHARE_CARD_MAX_AGE = 600
+
+
+def _png(request: HttpRequest, card: share_cards.ShareCard) -> HttpResponse:
+    etag = f'"{card.etag}"'
+    policy = {"public": True, "max_age": SHARE_CARD_MAX_AGE}
+    if (response := not_modified(request, etag, **policy)) is not None:
+        return response
+    return tag(HttpResponse(card.png, content_type="image/png"), etag, **policy)
+
+
+@require_safe
+def share_card(request: HttpRequest, slug: str) -> HttpResponse:
+    tool = get_object_or_404(Tool.objects.published().with_stats(), slug=slug)
+    return _png(request, share_cards.tool_card(tool))
+
+
+@require_safe
+def pair_share_card(request: HttpRequest, pair: str) -> HttpResponse:
+    """The comparison image at /og/compare/<a>-vs-<b>.png, slugs in alphabetical order."""
+    readings = split_pair(pair)
+    wanted = {slug for reading in readings for slug in reading}
+    tools = Tool.objects.published().with_stats().in_bulk(list(wanted), field_name="slug")
+    for first, second in readings:
+        if first != second and first in tools and second in tools:
+            break
+    else:
+        raise Http404("No comparison of two published tools by that name.")
+    if (first, second) != canonical_pair(first, second):
+        return redirect("pages:pair_share_card", pair=pair_slug(first, second), permanent=True)
+    return _png(request, share_cards.pair_card(tools[first], tools[second]))
+
+
+# --- For crawlers ---------------------------------------------------------------------
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",
+        "Disallow: /compare/pick/",
+        "",
+        f"Sitemap: {absolute_url(reverse('pages:sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
