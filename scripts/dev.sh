@@ -170,6 +170,8 @@ cmd_lint() {
     ruff check .
     step "ruff format --check ."
     ruff format --check .
+    step "lint-imports (the layers of docs/architecture.md)"
+    lint-imports
 }
 
 cmd_fmt() {
@@ -189,6 +191,8 @@ cmd_test() {
     ruff check .
     step "ruff format --check ."
     ruff format --check .
+    step "lint-imports (the layers of docs/architecture.md)"
+    lint-imports
     step "manage.py makemigrations --check --dry-run"
     manage makemigrations --check --dry-run
     local -a extra=()
