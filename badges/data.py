@@ -84,9 +84,7 @@ def _shared(slug: str) -> BadgeData | None:
     cached = cache.get(key)
     if cached is not None:
         return None if cached == MISSING else cached
-    tool = (
-        Tool.objects.published().with_panel_stats().with_community_stats().filter(slug=slug).first()
-    )
+    tool = Tool.objects.published().with_stats().filter(slug=slug).first()
     data = BadgeData.from_tool(tool) if tool else None
     cache.set(key, data or MISSING, settings.BADGES_CACHE_SECONDS)
     return data

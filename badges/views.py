@@ -100,9 +100,7 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def codes(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Badge and embed snippets for one tool; htmx swaps in just the snippets."""
-    tool = get_object_or_404(
-        Tool.objects.published().with_panel_stats().with_community_stats(), slug=slug
-    )
+    tool = get_object_or_404(Tool.objects.published().with_stats(), slug=slug)
     context = {
         "tool": tool,
         "badge_style": request.GET.get("style", ""),

@@ -44,7 +44,7 @@ def home_section_ids() -> dict[str, list[int]]:
     key = f"pages:home-sections:{digest}"
     sections = cache.get(key)
     if sections is None:
-        ranked = Tool.objects.published().with_panel_totals()
+        ranked = Tool.objects.published().with_panel_stats(whole_catalogue=True)
         sections = {
             name: list(ranking.values_list("pk", flat=True)[:HOME_SECTION_SIZE])
             for name, ranking in [
@@ -63,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "page": latest,
         # Counting only this page's tools keeps deep pages as cheap as the first one.
-        "tools": listing.with_stats_for(latest.object_list),
+        "tools": Tool.objects.in_ranking_order(latest.object_list, limit=TOOLS_PER_PAGE),
         "page_title": "Ship-or-skip verdicts on AI and developer tools",
         "page_description": (
             "An expert panel of seven critics and the community decide, tool by tool, "

@@ -164,62 +164,65 @@ class ToolQuerySet(models.QuerySet):
     def published(self) -> ToolQuerySet:
         return self.filter(published_filter())
 
-    def with_panel_stats(self) -> ToolQuerySet:
-        """Annotate panel ships, skips, average score and verdict from published reviews."""
-        published_reviews = {"status": PublicationState.PUBLISHED}
-        average = (
-            _related_rows(self, "reviews", **published_reviews)
-            .values("tool")
-            .annotate(avg=Avg("score"))
-            .values("avg")
-        )
-        return self.annotate(
-            panel_ships=_count_of(self, "reviews", verdict=Verdict.SHIP, **published_reviews),
-            panel_skips=_count_of(self, "reviews", verdict=Verdict.SKIP, **published_reviews),
-            panel_average_score=Subquery(average, output_field=models.FloatField()),
-        ).annotate(panel_verdict=panel_verdict_expression())
+    # Three loaders, by what they load: the panel alone (to filter or rank by verdict), the
+    # panel over the whole catalogue in one pass (to rank it), and everything a card shows.
 
-    def with_community_stats(self) -> ToolQuerySet:
-        """Annotate community ships and skips; discarded votes never count."""
+    def with_panel_stats(self, *, whole_catalogue: bool = False) -> ToolQuerySet:
+        """Annotate panel ships, skips, average score and verdict from published reviews.
+
+        Per tool, correlated subqueries suit a page of tools. ``whole_catalogue=True`` reads
+        every review once in a single join and GROUP BY instead: ranking 10,000 tools with
+        the correlated form ran some 30,000 index lookups (0.7 s) just to find the home
+        page's six leaders. Rank with it, then load ``in_ranking_order()`` for the ids picked.
+        """
+        published_reviews = {"status": PublicationState.PUBLISHED}
+        if whole_catalogue:
+            published = Q(reviews__status=PublicationState.PUBLISHED)
+            panel = {
+                "panel_ships": Count(
+                    "reviews", filter=published & Q(reviews__verdict=Verdict.SHIP)
+                ),
+                "panel_skips": Count(
+                    "reviews", filter=published & Q(reviews__verdict=Verdict.SKIP)
+                ),
+                "panel_average_score": Avg("reviews__score", filter=published),
+            }
+        else:
+            average = (
+                _related_rows(self, "reviews", **published_reviews)
+                .values("tool")
+                .annotate(avg=Avg("score"))
+                .values("avg")
+            )
+            panel = {
+                "panel_ships": _count_of(
+                    self, "reviews", verdict=Verdict.SHIP, **published_reviews
+                ),
+                "panel_skips": _count_of(
+                    self, "reviews", verdict=Verdict.SKIP, **published_reviews
+                ),
+                "panel_average_score": Subquery(average, output_field=models.FloatField()),
+            }
+        return self.annotate(**panel).annotate(panel_verdict=panel_verdict_expression())
+
+    def with_stats(self) -> ToolQuerySet:
+        """Everything a card shows: category, panel and community figures."""
+        return self.select_related("category").with_panel_stats()._with_community_stats()
+
+    def _with_community_stats(self) -> ToolQuerySet:
+        """Community ships and skips; discarded votes never count."""
         counted = {"discarded_at__isnull": True}
         return self.annotate(
             community_ships=_count_of(self, "votes", choice=Verdict.SHIP, **counted),
             community_skips=_count_of(self, "votes", choice=Verdict.SKIP, **counted),
         )
 
-    def with_stats(self) -> ToolQuerySet:
-        return self.select_related("category").with_panel_stats().with_community_stats()
-
-    def with_stats_for(self, rows: models.QuerySet) -> ToolQuerySet:
-        """``with_stats()`` for just ``rows`` (one page's slice, say), in this queryset's order.
-
-        Annotating a whole list and slicing it afterwards makes PostgreSQL run the count
-        subqueries for every row the OFFSET skips as well, so page 400 of 10,000 tools
-        cost 400 times page 1. Picking the page's ids first keeps every page the same.
-        """
-        return self.with_stats().filter(pk__in=rows)
-
-    def with_panel_totals(self) -> ToolQuerySet:
-        """The panel annotations of ``with_panel_stats()`` from one grouped pass over reviews.
-
-        For ranking the whole catalogue: the correlated subqueries that suit one page of
-        tools ran some 30,000 index lookups at 10,000 tools (0.7 s) just to find the home
-        page's six leaders; a single join and GROUP BY reads each review once. Rank with it,
-        then load ``with_stats()`` for the ids picked (``with_community_stats()`` here would
-        be grouped too, and count every vote of every tool).
-        """
-        published = Q(reviews__status=PublicationState.PUBLISHED)
-        return self.annotate(
-            panel_ships=Count("reviews", filter=published & Q(reviews__verdict=Verdict.SHIP)),
-            panel_skips=Count("reviews", filter=published & Q(reviews__verdict=Verdict.SKIP)),
-            panel_average_score=Avg("reviews__score", filter=published),
-        ).annotate(panel_verdict=panel_verdict_expression())
-
     def in_ranking_order(self, ranking: ToolQuerySet, *, limit: int) -> list[Tool]:
         """``with_stats()`` tools for the first ``limit`` of ``ranking``, in its order.
 
         Two queries whatever the catalogue's size: the ranking's ids, then the full stats
-        for just those rows.
+        for just those rows. Annotating a whole list and slicing it afterwards would make
+        PostgreSQL count for every row an OFFSET skips too: page 400 would cost 400 pages.
         """
         ids = list(ranking.values_list("pk", flat=True)[:limit])
         by_id = self.with_stats().in_bulk(ids)
@@ -287,7 +290,7 @@ class ToolQuerySet(models.QuerySet):
         )
 
     def by_community_votes(self) -> ToolQuerySet:
-        return self.with_community_stats().order_by(
+        return self._with_community_stats().order_by(
             (F("community_ships") + F("community_skips")).desc(), "name"
         )
 
@@ -412,5 +415,5 @@ class Tool(models.Model):
 
     @property
     def community(self) -> CommunitySummary:
-        """Needs ``with_community_stats()``."""
+        """Needs ``with_stats()``."""
         return CommunitySummary(ships=self.community_ships, skips=self.community_skips)

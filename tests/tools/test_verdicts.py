@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -165,3 +166,15 @@ def test_a_pending_panel_reads_the_same_on_every_surface(client, panel):
         assert "2 of 3 reviews in" in html, name
         assert "so far" not in html.replace("votes so far", ""), name
     assert "(2 of 3 reviews in)" in surfaces["tool page"].content.decode()
+
+
+def test_a_retired_critics_published_review_still_counts(panel):
+    """The verdict counts every published review the tool page shows, whoever wrote it."""
+    tool = ToolFactory()
+    review_tool(tool, panel[:3], "kks")
+    panel[0].is_active = False
+    panel[0].save()
+    summary = stats(tool).panel
+    assert (summary.ships, summary.skips, summary.verdict) == (1, 2, PanelVerdict.SKIP)
+    page = Client().get(tool.get_absolute_url()).content.decode()
+    assert panel[0].name in page
