@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Create/refresh the project virtualenv (.venv) and install ShipOrSkip into it.
+# Create or refresh the project virtualenv (.venv) from uv.lock.
 #
-#   scripts/bootstrap.sh            editable install with test extras: pip install -e '.[test]'
-#   scripts/bootstrap.sh runtime    editable install, runtime deps only: pip install -e .
+#   scripts/bootstrap.sh            runtime and test dependencies: uv sync --frozen
+#   scripts/bootstrap.sh runtime    runtime dependencies only (a test install also does)
 #
-# A stamp .venv/.stamp-<sha256 of pyproject.toml + extras> is written only after a
-# fully successful install, so a second run is instant and a run killed half-way
-# is simply redone. A missing/broken/too-old .venv is recreated.
+# uv itself is pinned (tool.uv.required-version in pyproject.toml) and installed with pip
+# into .tools/uv-<version>/ by the first run, so a fresh machine needs only Python 3.12+.
+# Python: $PYTHON if set, else python3.13, python3.12 and python3 on PATH, then pyenv's
+# 3.12+ (newest first), then /usr/local/bin and /usr/bin. uv never downloads a Python.
+# A stamp .venv/.stamp-<hash of uv.lock, pyproject.toml and mode> is written only after a
+# successful sync, so a second run is instant and a killed run is simply redone.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,75 +19,93 @@ VPY="$VENV/bin/python"
 
 mode="${1:-test}"
 case "$mode" in
-    test) spec='.[test]' ;;
-    runtime) spec='.' ;;
+    test) sync_args=() ;;
+    # --inexact: a runtime request never removes test packages a test install put there.
+    runtime) sync_args=(--no-default-groups --inexact) ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "usage: scripts/bootstrap.sh [test|runtime]" >&2; exit 2 ;;
 esac
 
-hash_for() { # $1 = extras name
-    { cat pyproject.toml; printf '\nextras=%s\n' "$1"; } | sha256sum | cut -c1-16
-}
-stamp_test="$VENV/.stamp-$(hash_for test)"
-stamp_runtime="$VENV/.stamp-$(hash_for runtime)"
-stamp="$stamp_test"
-[ "$mode" = runtime ] && stamp="$stamp_runtime"
+stamp_for() { cat uv.lock pyproject.toml | { cat; printf '\nmode=%s\n' "$1"; } | sha256sum | cut -c1-16; }
+stamp="$VENV/.stamp-$(stamp_for "$mode")"
+stamp_test="$VENV/.stamp-$(stamp_for test)"
 
-venv_python_ok() {
-    [ -x "$VPY" ] && "$VPY" -c 'import sys; sys.exit(sys.version_info < (3,12))' >/dev/null 2>&1
-}
+python_ok() { [ -n "$1" ] && "$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }
+up_to_date() { python_ok "$VPY" && { [ -e "$stamp" ] || [ -e "$stamp_test" ]; }; }
 
-# Fast path: up to date. (A test install also satisfies a runtime request.)
-if venv_python_ok && { [ -e "$stamp" ] || [ -e "$stamp_test" ]; }; then
-    exit 0
-fi
+up_to_date && exit 0
 
 # Serialise concurrent bootstraps of the same checkout (e.g. make -j).
 if command -v flock >/dev/null 2>&1; then
-    lock="${TMPDIR:-/tmp}/shiporskip-bootstrap-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12).lock"
-    exec 9>"$lock"
+    exec 9>"${TMPDIR:-/tmp}/shiporskip-bootstrap-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12).lock"
     flock 9
-    # Someone else may have finished the job while we waited.
-    if venv_python_ok && { [ -e "$stamp" ] || [ -e "$stamp_test" ]; }; then
-        exit 0
-    fi
+    up_to_date && exit 0
 fi
 
-venv_healthy() {
-    venv_python_ok && [ -f "$VENV/pyvenv.cfg" ] \
-        && "$VPY" -m pip --version >/dev/null 2>&1
+find_python() { # print the real path of the first Python >= 3.12 (pyenv shims resolved)
+    local cand root
+    if [ -n "${PYTHON:-}" ]; then
+        python_ok "$PYTHON" && { "$PYTHON" -c 'import sys; print(sys.executable)'; return 0; }
+        echo "bootstrap: PYTHON=$PYTHON is not a working Python 3.12 or newer." >&2
+        return 1
+    fi
+    local -a cands=()
+    for cand in python3.13 python3.12 python3; do
+        command -v "$cand" >/dev/null 2>&1 && cands+=("$(command -v "$cand")")
+    done
+    for root in "${PYENV_ROOT:-}" "${HOME:-/root}/.pyenv"; do
+        [ -n "$root" ] && [ -d "$root/versions" ] || continue
+        while IFS= read -r cand; do cands+=("$cand"); done < <(
+            shopt -s nullglob
+            for d in "$root"/versions/3.1[2-9]*; do
+                [ -x "$d/bin/python" ] && printf '%s\n' "$d/bin/python"
+            done | sort -rV
+        )
+    done
+    for cand in /usr/local/bin/python3.1[2-9] /usr/local/bin/python3 /usr/bin/python3.1[2-9] /usr/bin/python3; do
+        [ -x "$cand" ] && cands+=("$cand")
+    done
+    for cand in "${cands[@]}"; do
+        python_ok "$cand" && { "$cand" -c 'import sys; print(sys.executable)'; return 0; }
+    done
+    echo "bootstrap: ShipOrSkip needs Python 3.12 or newer; install it (e.g. apt-get install python3.12 or pyenv install 3.12) or set PYTHON=/path/to/python3.12" >&2
+    return 1
 }
 
-if ! venv_healthy; then
-    # shellcheck source=scripts/python.sh
-    . "$ROOT/scripts/python.sh"   # sets SHIPORSKIP_PYTHON or fails with a clear message
+python_args=()
+if ! python_ok "$VPY"; then
+    python="$(find_python)"
     if [ -e "$VENV" ]; then
-        echo "bootstrap: $VENV is missing, broken, half-created or too old; recreating it" >&2
+        echo "bootstrap: $VENV is missing, broken or too old; recreating it" >&2
         rm -rf "$VENV"
     fi
-    echo "bootstrap: creating $VENV with $SHIPORSKIP_PYTHON ($("$SHIPORSKIP_PYTHON" -V 2>&1))" >&2
-    if ! "$SHIPORSKIP_PYTHON" -m venv "$VENV"; then
-        rm -rf "$VENV"
-        echo "bootstrap: could not create a virtualenv with $SHIPORSKIP_PYTHON." >&2
-        echo "  On Debian/Ubuntu the venv module is a separate package: apt-get install python3.12-venv (or python3-venv)," >&2
+    python_args=(--python "$python")
+fi
+
+# uv, at the version pyproject.toml pins, in a small venv of its own.
+uv_version="$(sed -nE 's/^required-version = "==([0-9.]+)"$/\1/p' pyproject.toml)"
+[ -n "$uv_version" ] || { echo "bootstrap: no tool.uv.required-version in pyproject.toml" >&2; exit 1; }
+tools="$ROOT/.tools/uv-$uv_version"
+uv="$tools/bin/uv"
+if ! "$uv" --version >/dev/null 2>&1; then
+    python="${python:-$(find_python)}"
+    echo "bootstrap: installing uv $uv_version into $tools" >&2
+    rm -rf "$tools"
+    if ! "$python" -m venv "$tools"; then
+        rm -rf "$tools"
+        echo "bootstrap: could not create a virtualenv with $python." >&2
+        echo "  On Debian/Ubuntu the venv module is a separate package: apt-get install python3-venv," >&2
         echo "  or point PYTHON=/path/to/python3.12 at an interpreter that has it." >&2
         exit 1
     fi
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 "$tools/bin/pip" install --quiet --progress-bar off "uv==$uv_version"
 fi
 
-export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
-pip=("$VPY" -m pip)
-
-if [ ! -e "$VENV/.pip-upgraded" ]; then
-    echo "bootstrap: upgrading pip (once per venv)" >&2
-    "${pip[@]}" install --quiet --progress-bar off --upgrade pip
-    touch "$VENV/.pip-upgraded"
-fi
-
-# Old stamps describe a state we are about to change; drop them first so a
-# killed install leaves no stamp behind.
+# Old stamps describe a state we are about to change; drop them first so a killed sync
+# leaves no stamp behind.
 rm -f "$VENV"/.stamp-*
-echo "bootstrap: pip install -e '$spec'" >&2
-"${pip[@]}" install --progress-bar off -e "$spec"
-touch "$stamp"
-echo "bootstrap: $VENV is ready ($("$VPY" -V 2>&1), $mode deps)" >&2
+export UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy UV_NO_PROGRESS=1
+echo "bootstrap: uv sync --frozen ${sync_args[*]} ($mode dependencies from uv.lock)" >&2
+"$uv" sync --frozen "${python_args[@]}" "${sync_args[@]}"
+mkdir -p "$VENV" && touch "$stamp"
+echo "bootstrap: $VENV is ready ($("$VPY" -V 2>&1), $mode dependencies)" >&2
