@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup run test bench lint fmt db-start db-stop db-status
+.PHONY: help setup run test bench lint fmt db-start db-stop db-status redis-stop
 
 help:
 	@echo "make setup      venv from uv.lock, local PostgreSQL, Chromium, Java, node test tools, wrk"
@@ -12,9 +12,9 @@ help:
 	@echo "make bench      python bench/run.py"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make fmt        ruff check --fix + ruff format"
-	@echo "make db-start   start the project-local PostgreSQL (prints its URL)"
-	@echo "make db-stop    stop it"
-	@echo "make db-status  is it running?"
+	@echo "make db-start   start the project-local PostgreSQL and Redis (prints their URLs)"
+	@echo "make db-stop    stop both (make redis-stop: Redis alone)"
+	@echo "make db-status  are they running?"
 
 setup run lint fmt:
 	@bash scripts/dev.sh $@
@@ -22,5 +22,12 @@ setup run lint fmt:
 test bench:
 	@bash scripts/dev.sh $@
 
+# PostgreSQL and Redis together; the second runs even when the first fails.
 db-start db-stop db-status:
-	@bash scripts/dev.sh db $(subst db-,,$@)
+	@status=0; \
+	bash scripts/dev.sh db $(subst db-,,$@) || status=$$?; \
+	bash scripts/dev.sh redis $(subst db-,,$@) || status=$$?; \
+	exit $$status
+
+redis-stop:
+	@bash scripts/dev.sh redis stop

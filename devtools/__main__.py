@@ -5,11 +5,14 @@
     python -m devtools test [ARGS]    ruff, migrations check, pytest -n 2 [ARGS]
     python -m devtools bench [ARGS]   python bench/run.py [ARGS]
     python -m devtools lint | fmt     ruff check + format (--check for lint)
-    python -m devtools db start|stop|status|url
+    python -m devtools db start|stop|status|url       the project-local PostgreSQL
+    python -m devtools redis start|stop|status|url    the project-local Redis
 
 Environment:
     DATABASE_URL           use this database instead of the project-local cluster
     SHIPORSKIP_PG_PORT     port of the project-local cluster (default 54329)
+    REDIS_URL              use this Redis instead of the project-local one
+    SHIPORSKIP_REDIS_PORT  port of the project-local Redis (default 63790)
     PYTEST_ARGS            extra pytest arguments (e.g. PYTEST_ARGS="-k vote -x")
     PYTEST_WORKERS         pytest-xdist workers (default 2)
     CHROMIUM_PATH          browser for the browser tests (default: Debian's chromium)
@@ -25,10 +28,11 @@ import os
 import shlex
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from devtools import ROOT, ServiceError, gunicorn, postgres
+from devtools import ROOT, ServiceError, gunicorn, postgres, redis
 from devtools.system import ensure_command, port_in_use
 
 
@@ -82,6 +86,44 @@ def database(*, stop_in_ci: bool = False) -> Iterator[str]:
                 cluster.stop()
 
 
+@contextlib.contextmanager
+def local_redis(*, stop_in_ci: bool = False) -> Iterator[str]:
+    """REDIS_URL if set, else the project-local Redis, started; exported as REDIS_URL so
+    the cache, rate limits and badge counters use it. Stopped after CI like PostgreSQL."""
+    url = os.environ.get("REDIS_URL", "")
+    if url:
+        redis.check_external(url)
+        yield url
+        return
+    server = redis.LocalRedis()
+    was_running = server.running_pid() is not None
+    os.environ["REDIS_URL"] = url = server.start()
+    try:
+        yield url
+    finally:
+        if stop_in_ci and os.environ.get("CI") and not was_running:
+            with contextlib.suppress(ServiceError):
+                server.stop()
+
+
+@contextlib.contextmanager
+def every_minute(*command: str) -> Iterator[None]:
+    """`manage.py command` every 60 s in the background while the block runs: the job
+    production runs from cron, without a cron here."""
+    done = threading.Event()
+
+    def loop() -> None:
+        while not done.wait(60):
+            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, check=False)
+
+    thread = threading.Thread(target=loop, name=command[0], daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
 def chromium() -> str:
     path = os.environ.get("CHROMIUM_PATH", "")
     if path:
@@ -122,7 +164,7 @@ def wrk() -> None:
 @contextlib.contextmanager
 def test_environment() -> Iterator[None]:
     use_venv()
-    with database(stop_in_ci=True):
+    with database(stop_in_ci=True), local_redis(stop_in_ci=True):
         chromium()
         node_tools()
         development_settings()
@@ -137,7 +179,7 @@ def cmd_setup(args: argparse.Namespace) -> None:
     with test_environment():
         wrk()
         step("ready")
-        for name in ("DATABASE_URL", "CHROMIUM_PATH", "VNU_JAR", "AXE_CORE_JS"):
+        for name in ("DATABASE_URL", "REDIS_URL", "CHROMIUM_PATH", "VNU_JAR", "AXE_CORE_JS"):
             print(f"  {name}: {os.environ[name]}", file=sys.stderr)
 
 
@@ -172,7 +214,7 @@ def cmd_test(args: argparse.Namespace) -> None:
 
 def cmd_bench(args: argparse.Namespace) -> None:
     use_venv()
-    with database():
+    with database(), local_redis():
         wrk()
         development_settings()
         # The benchmark serves the demo data and the collected static files.
@@ -192,7 +234,7 @@ def cmd_run(args: argparse.Namespace) -> None:
             f"port: SHIPORSKIP_WEB_PORT={port + 1} make run"
         )
     use_venv()
-    with database() as url:
+    with database() as url, local_redis() as redis_url:
         os.environ["SHIPORSKIP_ENV"] = "development"
         os.environ.setdefault("DEBUG", "0")
         os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
@@ -208,14 +250,16 @@ def cmd_run(args: argparse.Namespace) -> None:
             "          first run (DEV_ADMIN_PASSWORD if it was set then, else generated);\n"
             f"          forgot it? SHIPORSKIP_ENV=development DATABASE_URL={url} \\\n"
             "                       .venv/bin/python manage.py changepassword admin\n"
-            f"  Database: {postgres.mask(url)}  (stop it with: make db-stop)\n"
+            f"  Database: {postgres.mask(url)}, Redis: {redis_url}  (stop both: make db-stop)\n"
+            "  Badge hits move from Redis into PostgreSQL every minute (flush_badge_counts).\n"
             "  Press Ctrl-C to stop the server.",
             file=sys.stderr,
             flush=True,
         )
         server = gunicorn.start({**os.environ, "GUNICORN_BIND": f"{host}:{port}"})
         try:
-            server.wait()
+            with every_minute("flush_badge_counts"):
+                server.wait()
         finally:
             # Ctrl-C reached gunicorn too; stop() waits for its graceful shutdown.
             gunicorn.stop(server)
@@ -246,6 +290,27 @@ def cmd_db(args: argparse.Namespace) -> None:
         sys.exit(0 if running else 3)
 
 
+def cmd_redis(args: argparse.Namespace) -> None:
+    url = os.environ.get("REDIS_URL", "")
+    if url:
+        if args.action == "stop":
+            redis.log("REDIS_URL is set: not ours to stop")
+        elif args.action != "status":
+            print(url)
+        return
+    server = redis.LocalRedis()
+    if args.action == "url":
+        print(server.url())
+    elif args.action == "start":
+        print(server.start())
+    elif args.action == "stop":
+        server.stop()
+    else:
+        running, message = server.status()
+        print(message)
+        sys.exit(0 if running else 3)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m devtools",
@@ -263,6 +328,9 @@ def main(argv: list[str] | None = None) -> None:
     db = commands.add_parser("db", help="the project-local PostgreSQL")
     db.add_argument("action", choices=["start", "stop", "status", "url"])
     db.set_defaults(handler=cmd_db)
+    local = commands.add_parser("redis", help="the project-local Redis")
+    local.add_argument("action", choices=["start", "stop", "status", "url"])
+    local.set_defaults(handler=cmd_redis)
 
     args, rest = parser.parse_known_args(argv)
     args.rest = rest

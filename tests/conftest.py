@@ -2,13 +2,42 @@ import fcntl
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
+from django.test.utils import override_settings
 
 from tests.factories import PersonaFactory
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    """Each xdist worker caches and counts in a Redis database of its own.
+
+    make test starts one Redis for the run; clearing a cache flushes a whole database, so
+    worker gwN takes database N + 1 (make run keeps database 0). The servers a test starts
+    inherit the worker's REDIS_URL, so they share its cache and counters.
+    """
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    url = urlunsplit(urlsplit(url)._replace(path=f"/{worker + 1}"))
+    os.environ["REDIS_URL"] = url
+    os.environ.pop("BADGES_COUNTER_REDIS_URL", None)
+    caches = {alias: {**options, "LOCATION": url} for alias, options in settings.CACHES.items()}
+    override_settings(CACHES=caches, BADGES_COUNTER_REDIS_URL=url).enable()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache and no pending counts, as a fresh server would:
+    the worker's Redis outlives a test, and so does a gunicorn's view of it."""
+    cache.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

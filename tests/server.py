@@ -25,6 +25,14 @@ def test_database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
 
 
+def redis_url() -> str:
+    """This worker's Redis database (tests/conftest.py), the one its servers share."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        raise RuntimeError("this test needs Redis: make test starts one, or set REDIS_URL")
+    return url
+
+
 @contextlib.contextmanager
 def gunicorn(*, workers: int = 2, env: dict[str, str] | None = None) -> Iterator[str]:
     """Run gunicorn on a free port against the test database; yield its base URL.
