@@ -8,6 +8,10 @@ ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_NO_CACHE=1 \
+    PATH=/opt/venv/bin:$PATH \
     GUNICORN_BIND=0.0.0.0:8000
 
 RUN groupadd --system --gid 10001 app \
@@ -16,11 +20,13 @@ RUN groupadd --system --gid 10001 app \
 
 WORKDIR /app
 
-# Dependencies first, from pyproject.toml alone, so code changes reuse this layer.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Runtime dependencies first, exactly as uv.lock pins them (hashes checked), so code
+# changes reuse this layer. uv comes at the version pyproject.toml pins and is gone after.
+COPY pyproject.toml uv.lock ./
+RUN uv_pin="$(sed -nE 's/^required-version = "(==[0-9.]+)"$/\1/p' pyproject.toml)" \
+    && pip install --target /tmp/uv "uv${uv_pin:?no tool.uv.required-version}" \
+    && /tmp/uv/bin/uv sync --frozen --no-default-groups --python /usr/local/bin/python \
+    && rm -rf /tmp/uv
 
 # The app runs from /app itself (templates, fonts and fixtures live beside the code), so
 # it is not installed as a package as well.

@@ -1,44 +1,33 @@
-# ShipOrSkip developer and CI commands. The work is done by scripts/dev.sh;
-# see `make help`.
+# ShipOrSkip developer and CI commands. scripts/dev.sh prepares .venv from uv.lock, then
+# runs the command in devtools/ (python -m devtools --help); see `make help`.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup run test bench lint fmt db-start db-stop db-status
+.PHONY: help setup run test bench lint fmt db-start db-stop db-status redis-stop
 
 help:
-	@echo "make setup      venv + test deps, local PostgreSQL, Chromium, node test tools"
+	@echo "make setup      venv from uv.lock, local PostgreSQL and Redis, Chromium, Java, node test tools, wrk"
 	@echo "make run        migrate, seed demo data, dev superuser, then gunicorn on http://127.0.0.1:8000"
 	@echo "make test       ruff, makemigrations --check, pytest -n 2 (PYTEST_ARGS=\"-k x\" for more)"
 	@echo "make bench      python bench/run.py"
 	@echo "make lint       ruff check + ruff format --check"
 	@echo "make fmt        ruff check --fix + ruff format"
-	@echo "make db-start   start the project-local PostgreSQL (scripts/pg.sh start)"
-	@echo "make db-stop    stop it"
-	@echo "make db-status  is it running?"
+	@echo "make db-start   start the project-local PostgreSQL and Redis (prints their URLs)"
+	@echo "make db-stop    stop both (make redis-stop: Redis alone)"
+	@echo "make db-status  are they running?"
 
-setup:
-	@bash scripts/dev.sh setup
+setup run lint fmt:
+	@bash scripts/dev.sh $@
 
-run:
-	@bash scripts/dev.sh run
+test bench:
+	@bash scripts/dev.sh $@
 
-test:
-	@bash scripts/dev.sh test
+# PostgreSQL and Redis together; the second runs even when the first fails.
+db-start db-stop db-status:
+	@status=0; \
+	bash scripts/dev.sh db $(subst db-,,$@) || status=$$?; \
+	bash scripts/dev.sh redis $(subst db-,,$@) || status=$$?; \
+	exit $$status
 
-bench:
-	@bash scripts/dev.sh bench
-
-lint:
-	@bash scripts/dev.sh lint
-
-fmt:
-	@bash scripts/dev.sh fmt
-
-db-start:
-	@bash scripts/pg.sh start
-
-db-stop:
-	@bash scripts/pg.sh stop
-
-db-status:
-	@bash scripts/pg.sh status
+redis-stop:
+	@bash scripts/dev.sh redis stop

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.server import free_port  # noqa: E402
+from devtools.gunicorn import serve  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -228,39 +228,16 @@ def run_wrk_mixed(
     return [parse_wrk(endpoint, output) for endpoint, output in zip(chosen, outputs, strict=True)]
 
 
-def start_server(port: int, workers: int, extra_env: dict | None = None) -> subprocess.Popen:
-    env = {
+def server_env(extra_env: dict | None = None) -> dict[str, str]:
+    """This process's environment for the benchmarked gunicorn."""
+    return {
         **os.environ,
         **(extra_env or {}),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(workers),
-        "GUNICORN_ACCESSLOG": "",
         "SHIPORSKIP_ENV": os.environ.get("SHIPORSKIP_ENV", "development"),
         # wrk is one client on one IP: lift the vote rate limits unless the caller sets them.
         "VOTE_RATE_PER_IP": os.environ.get("VOTE_RATE_PER_IP", "1000000000"),
         "VOTE_RATE_PER_VOTER": os.environ.get("VOTE_RATE_PER_VOTER", "1000000000"),
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "shiporskip/gunicorn.conf.py", "shiporskip.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def wait_ready(base_url: str) -> None:
-    import time
-    import urllib.request
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base_url + "/healthz", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start within 30 s")
 
 
 def main() -> None:
@@ -272,11 +249,7 @@ def main() -> None:
     parser.add_argument("--mixed", action="store_true", help="all endpoints at once")
     args = parser.parse_args()
 
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    server = start_server(port, args.workers)
-    try:
-        wait_ready(base_url)
+    with serve(server_env(), workers=args.workers) as base_url:
         chosen = endpoints()
         baseline, others = chosen[0], chosen[1:]
         if args.only:
@@ -290,9 +263,6 @@ def main() -> None:
                 run_wrk(base_url, e, duration=args.duration, connections=args.connections)
                 for e in [baseline, *others]
             ]
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
     print_results(results, args)
 

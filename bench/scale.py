@@ -14,6 +14,7 @@ at both sizes, plus the busiest tool at each size and a deep home page at scale.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -24,8 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import Endpoint, Result, run_wrk, start_server, wait_ready  # noqa: E402
-from tests.server import free_port  # noqa: E402
+from bench.run import Endpoint, Result, run_wrk, server_env  # noqa: E402
+from devtools.gunicorn import serve  # noqa: E402
 
 
 def database_url(suffix: str) -> str:
@@ -116,14 +117,13 @@ def measure(
     Alternating demo and scale runs, and keeping each one's median round, stops a burst of
     unrelated load on the machine from landing on one size only and skewing the ratio.
     """
-    servers, bases = {}, {}
-    try:
-        for size, url in urls.items():
-            port = free_port()
-            bases[size] = f"http://127.0.0.1:{port}"
-            servers[size] = start_server(port, args.workers, {"DATABASE_URL": url})
-        for base_url in bases.values():
-            wait_ready(base_url)
+    with contextlib.ExitStack() as servers:
+        bases = {
+            size: servers.enter_context(
+                serve(server_env({"DATABASE_URL": url}), workers=args.workers)
+            )
+            for size, url in urls.items()
+        }
         rounds: dict[str, dict[str, list[Result]]] = {size: {} for size in urls}
         for _ in range(args.rounds):
             for name in paths["demo"]:
@@ -133,10 +133,6 @@ def measure(
                         bases[size], endpoint, duration=args.duration, connections=args.connections
                     )
                     rounds[size].setdefault(name, []).append(result)
-    finally:
-        for server in servers.values():
-            server.terminate()
-            server.wait(timeout=20)
     return {
         size: {
             name: sorted(runs, key=lambda r: r.p50_ms)[len(runs) // 2]

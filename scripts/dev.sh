@@ -1,269 +1,118 @@
 #!/usr/bin/env bash
-# ShipOrSkip developer/CI entry point (the Makefile only calls this).
+# ShipOrSkip's developer and CI entry point; the Makefile only calls this.
 #
-#   scripts/dev.sh setup          venv + test deps, PostgreSQL, Chromium, Java, node test
-#                                 tools, wrk (what test and bench need), without running them
-#   scripts/dev.sh run            local site on http://127.0.0.1:8000 (gunicorn, DEBUG off)
-#   scripts/dev.sh test [ARGS]    ruff, migrations check, pytest -n 2 [ARGS]
-#   scripts/dev.sh bench [ARGS]   python bench/run.py [ARGS]
-#   scripts/dev.sh lint           ruff check + ruff format --check
-#   scripts/dev.sh fmt            ruff check --fix + ruff format
+#   scripts/dev.sh COMMAND [ARGS]     .venv/bin/python -m devtools COMMAND [ARGS]
 #
-# Environment:
-#   DATABASE_URL           use this database instead of the project-local cluster
-#   SHIPORSKIP_PG_PORT     port of the project-local cluster (default 54329)
-#   PYTEST_ARGS            extra pytest arguments (e.g. PYTEST_ARGS="-k vote -x")
-#   PYTEST_WORKERS         pytest-xdist workers (default 2)
-#   CHROMIUM_PATH          browser for the browser tests (default: Debian's chromium)
-#   SHIPORSKIP_HOST, SHIPORSKIP_WEB_PORT   where `run` listens (127.0.0.1, 8000)
+# This is the part that has to be bash, because it runs before there is a Python to use:
+# find Python 3.12+, install the uv version pyproject.toml pins (tool.uv.required-version)
+# into .tools/uv-<version>/ with pip, and sync .venv from uv.lock (uv sync --frozen; the
+# runtime dependencies only for run, db and redis). The commands themselves are devtools/.
+#
+# Python: $PYTHON if set, else python3.13, python3.12 and python3 on PATH, then pyenv's
+# 3.12+ (newest first), then /usr/local/bin and /usr/bin. uv never downloads a Python.
+# A stamp .venv/.stamp-<hash of uv.lock, pyproject.toml and mode> is written only after a
+# successful sync, so a second run is instant and a killed run is simply redone.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+VENV="$ROOT/.venv"
+VPY="$VENV/bin/python"
 
-step() { printf '\n==> %s\n' "$*" >&2; }
-die() { echo "dev: $*" >&2; exit 1; }
-is_root() { [ "$(id -u)" = 0 ]; }
+say() { echo "bootstrap: $*" >&2; }
 
-# ------------------------------------------------------------------ building blocks
-use_venv() { # $1 = test|runtime
-    bash "$ROOT/scripts/bootstrap.sh" "$1"
-    export VIRTUAL_ENV="$ROOT/.venv"
-    export PATH="$VIRTUAL_ENV/bin:$PATH"
-    hash -r
-}
-
-STOP_PG_IN_CI=0   # cmd_test sets it: CI leaves no PostgreSQL behind holding a port
-use_db() {
-    local url started_here=0
-    if [ -z "${DATABASE_URL:-}" ] && ! bash "$ROOT/scripts/pg.sh" status >/dev/null 2>&1; then
-        started_here=1
-    fi
-    url="$(bash "$ROOT/scripts/pg.sh" start)"
-    [ -n "$url" ] || die "scripts/pg.sh start gave no database URL"
-    if [ -n "${CI:-}" ] && [ "$STOP_PG_IN_CI" = 1 ] && [ "$started_here" = 1 ]; then
-        trap 'env -u DATABASE_URL bash "$ROOT/scripts/pg.sh" stop || true' EXIT
-    fi
-    export DATABASE_URL="$url"
-}
-
-apt_install() { # Debian packages; refresh the package lists only if needed
-    is_root || die "internal: apt_install needs root"
-    command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install these packages yourself: $*"
-    export DEBIAN_FRONTEND=noninteractive
-    local opts=(-y -q -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=300 --no-install-recommends)
-    step "apt-get install $*"
-    if ! apt-get install "${opts[@]}" "$@" </dev/null; then
-        step "apt-get update (package lists missing or stale), then retrying"
-        apt-get update -q -o DPkg::Lock::Timeout=300 </dev/null
-        apt-get install "${opts[@]}" "$@" </dev/null
-    fi
-}
-
-ensure_chromium() {
-    if [ -n "${CHROMIUM_PATH:-}" ]; then
-        [ -x "$CHROMIUM_PATH" ] || die "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable file"
-    else
-        if ! command -v chromium >/dev/null 2>&1; then
-            if is_root; then
-                apt_install chromium fonts-liberation
-            else
-                die "the browser tests need Debian's Chromium, which is not installed.
-    Install it:  sudo apt-get install -y chromium fonts-liberation
-    (or set CHROMIUM_PATH=/path/to/chromium). Do not use 'playwright install'."
-            fi
-        fi
-        CHROMIUM_PATH="$(command -v chromium)" || die "chromium still not found after installing it"
-    fi
-    export CHROMIUM_PATH
-}
-
-ensure_java() { # vnu.jar (HTML checker) runs on Java
-    command -v java >/dev/null 2>&1 && return 0
-    if is_root; then
-        apt_install default-jre-headless
-    else
-        die "the HTML validation tests need Java (for vnu.jar), which is not installed.
-    Install it:  sudo apt-get install -y default-jre-headless"
-    fi
-}
-
-ensure_node_tools() { # vnu-jar and axe-core from package.json/package-lock.json
-    if ! command -v npm >/dev/null 2>&1; then
-        if is_root; then
-            apt_install nodejs npm
-        else
-            die "npm is needed to install the test tools in package.json.
-    Install it:  sudo apt-get install -y nodejs npm"
-        fi
-    fi
-    local h stamp
-    h="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)"
-    stamp="node_modules/.shiporskip-stamp-$h"
-    if [ -e "$stamp" ] && [ -f node_modules/vnu-jar/build/dist/vnu.jar ] \
-        && [ -f node_modules/axe-core/axe.min.js ]; then
-        :
-    else
-        if [ -f package-lock.json ]; then
-            step "npm ci (vnu-jar, axe-core)"
-            npm ci --no-audit --no-fund </dev/null
-        else
-            step "npm install (vnu-jar, axe-core)"
-            npm install --no-audit --no-fund </dev/null
-        fi
-        [ -f node_modules/vnu-jar/build/dist/vnu.jar ] || die "npm did not install vnu-jar"
-        [ -f node_modules/axe-core/axe.min.js ] || die "npm did not install axe-core"
-        touch "$stamp"
-    fi
-    export VNU_JAR="$ROOT/node_modules/vnu-jar/build/dist/vnu.jar"
-    export AXE_CORE_JS="$ROOT/node_modules/axe-core/axe.min.js"
-}
-
-# Settings for tests and local servers: SHIPORSKIP_ENV=development allows the development
-# SECRET_KEY and plain-http cookies; DEBUG stays off unless DEBUG is set.
-dev_settings_env() {
-    export SHIPORSKIP_ENV="${SHIPORSKIP_ENV:-development}"
-}
-
-test_env() {
-    use_venv test
-    use_db
-    ensure_chromium
-    ensure_java
-    ensure_node_tools
-    dev_settings_env
-    export DJANGO_ALLOW_ASYNC_UNSAFE=true
-}
-
-ensure_wrk() { # the HTTP load generator bench/run.py drives
-    command -v wrk >/dev/null 2>&1 && return 0
-    if is_root; then
-        apt_install wrk
-    else
-        die "the benchmark needs wrk, which is not installed.
-    Install it:  sudo apt-get install -y wrk"
-    fi
-}
-
-port_in_use() { # something accepts TCP connections on $1:$2
-    # shellcheck disable=SC2016
-    timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" >/dev/null 2>&1
-}
-
-manage() { python manage.py "$@"; }
-
-# ------------------------------------------------------------------ commands
-cmd_setup() {
-    test_env
-    ensure_wrk
-    step "ready"
-    echo "  python:       $ROOT/.venv/bin/python ($(python -V 2>&1))" >&2
-    echo "  DATABASE_URL: $DATABASE_URL" >&2
-    echo "  CHROMIUM_PATH: $CHROMIUM_PATH" >&2
-    echo "  VNU_JAR:      $VNU_JAR" >&2
-    echo "  AXE_CORE_JS:  $AXE_CORE_JS" >&2
-}
-
-cmd_lint() {
-    use_venv test
-    step "ruff check ."
-    ruff check .
-    step "ruff format --check ."
-    ruff format --check .
-    step "lint-imports (the layers of docs/architecture.md)"
-    lint-imports
-}
-
-cmd_fmt() {
-    use_venv test
-    step "ruff check --fix ."
-    ruff check --fix . || true   # what is left is reported by `make lint`
-    step "ruff format ."
-    ruff format .
-}
-
-cmd_test() {
-    # In CI (a fresh clone) the cluster this run started is stopped when it ends;
-    # developers keep theirs running between runs (make db-stop stops it).
-    STOP_PG_IN_CI=1
-    test_env
-    step "ruff check ."
-    ruff check .
-    step "ruff format --check ."
-    ruff format --check .
-    step "lint-imports (the layers of docs/architecture.md)"
-    lint-imports
-    step "manage.py makemigrations --check --dry-run"
-    manage makemigrations --check --dry-run
-    local -a extra=()
-    read -r -a extra <<<"${PYTEST_ARGS:-}"
-    step "pytest -n ${PYTEST_WORKERS:-2} ${extra[*]} $*"
-    python -m pytest -n "${PYTEST_WORKERS:-2}" "${extra[@]}" "$@"
-}
-
-cmd_bench() {
-    [ -f bench/run.py ] || die "bench/run.py does not exist yet"
-    use_venv test
-    use_db
-    ensure_wrk
-    dev_settings_env
-    # The benchmark serves the demo data and the collected static files.
-    step "manage.py migrate"
-    manage migrate --noinput
-    step "manage.py seed_demo"
-    manage seed_demo
-    step "manage.py collectstatic"
-    manage collectstatic --noinput
-    step "python bench/run.py $*"
-    python bench/run.py "$@"
-}
-
-cmd_run() {
-    local host="${SHIPORSKIP_HOST:-127.0.0.1}" port="${SHIPORSKIP_WEB_PORT:-8000}"
-    [ -f shiporskip/gunicorn.conf.py ] || die "shiporskip/gunicorn.conf.py does not exist yet"
-    if port_in_use "$host" "$port"; then
-        die "port $port on $host is already in use; stop that program or pick another port: SHIPORSKIP_WEB_PORT=8001 make run"
-    fi
-    use_venv runtime
-    use_db
-    # Local, plain-http settings: the settings module allows insecure cookies and a
-    # development SECRET_KEY when SHIPORSKIP_ENV=development. DEBUG stays off.
-    export SHIPORSKIP_ENV=development
-    export DEBUG="${DEBUG:-0}"
-    export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
-    step "manage.py migrate"
-    manage migrate --noinput
-    step "manage.py seed_demo"
-    manage seed_demo
-    step "manage.py ensure_dev_superuser"
-    manage ensure_dev_superuser
-    step "manage.py collectstatic"
-    manage collectstatic --noinput
-    step "ShipOrSkip is starting on http://$host:$port/"
-    {
-        echo "  Site:   http://$host:$port/"
-        echo "  Admin:  http://$host:$port/admin/"
-        echo "          user 'admin'; password as printed by ensure_dev_superuser above on the"
-        echo "          first run (DEV_ADMIN_PASSWORD if it was set then, else generated);"
-        echo "          forgot it? SHIPORSKIP_ENV=development DATABASE_URL=$DATABASE_URL \\"
-        echo "                       .venv/bin/python manage.py changepassword admin"
-        echo "  Database: $DATABASE_URL  (stop it with: make db-stop)"
-        echo "  Press Ctrl-C to stop the server."
-    } >&2
-    exec gunicorn -c shiporskip/gunicorn.conf.py --bind "$host:$port" shiporskip.wsgi
-}
-
-usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
-
-cmd="${1:-}"
-[ $# -gt 0 ] && shift
-case "$cmd" in
-    setup) cmd_setup ;;
-    run) cmd_run ;;
-    test) cmd_test "$@" ;;
-    bench) cmd_bench "$@" ;;
-    lint) cmd_lint ;;
-    fmt) cmd_fmt ;;
-    ""|-h|--help|help) usage ;;
-    *) usage >&2; exit 2 ;;
+case "${1:-}" in
+    ""|-h|--help|help)
+        awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+        exit 0 ;;
+    run|db|redis) mode=runtime ;;
+    *) mode=test ;;
 esac
+
+stamp_for() { { cat uv.lock pyproject.toml; printf '\nmode=%s\n' "$1"; } | sha256sum | cut -c1-16; }
+stamp="$VENV/.stamp-$(stamp_for "$mode")"
+stamp_test="$VENV/.stamp-$(stamp_for test)"
+
+python_ok() { [ -n "$1" ] && "$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }
+# A test install also serves a runtime request.
+up_to_date() { python_ok "$VPY" && { [ -e "$stamp" ] || [ -e "$stamp_test" ]; }; }
+
+find_python() { # print the real path of the first Python >= 3.12 (pyenv shims resolved)
+    local cand root
+    if [ -n "${PYTHON:-}" ]; then
+        python_ok "$PYTHON" && { "$PYTHON" -c 'import sys; print(sys.executable)'; return 0; }
+        say "PYTHON=$PYTHON is not a working Python 3.12 or newer."
+        return 1
+    fi
+    local -a cands=()
+    for cand in python3.13 python3.12 python3; do
+        command -v "$cand" >/dev/null 2>&1 && cands+=("$(command -v "$cand")")
+    done
+    for root in "${PYENV_ROOT:-}" "${HOME:-/root}/.pyenv"; do
+        [ -n "$root" ] && [ -d "$root/versions" ] || continue
+        while IFS= read -r cand; do cands+=("$cand"); done < <(
+            shopt -s nullglob
+            for d in "$root"/versions/3.1[2-9]*; do
+                [ -x "$d/bin/python" ] && printf '%s\n' "$d/bin/python"
+            done | sort -rV
+        )
+    done
+    for cand in /usr/local/bin/python3.1[2-9] /usr/local/bin/python3 /usr/bin/python3.1[2-9] /usr/bin/python3; do
+        [ -x "$cand" ] && cands+=("$cand")
+    done
+    for cand in "${cands[@]}"; do
+        python_ok "$cand" && { "$cand" -c 'import sys; print(sys.executable)'; return 0; }
+    done
+    say "ShipOrSkip needs Python 3.12 or newer; install it (e.g. apt-get install python3.12 or pyenv install 3.12) or set PYTHON=/path/to/python3.12"
+    return 1
+}
+
+install_uv() { # $1 = a Python to install it with; prints the uv path
+    local version tools
+    version="$(sed -nE 's/^required-version = "==([0-9.]+)"$/\1/p' pyproject.toml)"
+    [ -n "$version" ] || { say "no tool.uv.required-version in pyproject.toml"; return 1; }
+    tools="$ROOT/.tools/uv-$version"
+    if ! "$tools/bin/uv" --version >/dev/null 2>&1; then
+        say "installing uv $version into $tools"
+        rm -rf "$tools"
+        if ! "$1" -m venv "$tools" >&2; then
+            rm -rf "$tools"
+            say "could not create a virtualenv with $1."
+            say "  On Debian/Ubuntu the venv module is a separate package: apt-get install python3-venv,"
+            say "  or point PYTHON=/path/to/python3.12 at an interpreter that has it."
+            return 1
+        fi
+        PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
+            "$tools/bin/pip" install --quiet --progress-bar off "uv==$version" >&2
+    fi
+    echo "$tools/bin/uv"
+}
+
+sync_venv() {
+    local python uv
+    local -a sync_args=() python_args=()
+    # --inexact: a runtime request never removes the test packages a test install put there.
+    [ "$mode" = runtime ] && sync_args=(--no-default-groups --inexact)
+    python="$(find_python)"
+    if ! python_ok "$VPY"; then
+        [ -e "$VENV" ] && say "$VENV is missing, broken or too old; recreating it" && rm -rf "$VENV"
+        python_args=(--python "$python")
+    fi
+    uv="$(install_uv "$python")"
+    # Old stamps describe a state about to change; a killed sync leaves none behind.
+    rm -f "$VENV"/.stamp-*
+    say "uv sync --frozen ${sync_args[*]} ($mode dependencies from uv.lock)"
+    UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy UV_NO_PROGRESS=1 \
+        "$uv" sync --frozen "${python_args[@]}" "${sync_args[@]}"
+    touch "$stamp"
+    say "$VENV is ready ($("$VPY" -V 2>&1), $mode dependencies)"
+}
+
+if ! up_to_date; then
+    # One bootstrap at a time per checkout (e.g. make -j); the winner may do our work.
+    exec 9>"${TMPDIR:-/tmp}/shiporskip-bootstrap-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12).lock"
+    flock 9
+    up_to_date || sync_venv
+    exec 9>&-
+fi
+exec "$VPY" -m devtools "$@"

@@ -2,13 +2,42 @@ import fcntl
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
+from django.test.utils import override_settings
 
 from tests.factories import PersonaFactory
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    """Each xdist worker caches and counts in a Redis database of its own.
+
+    make test starts one Redis for the run; clearing a cache flushes a whole database, so
+    worker gwN takes database N + 1 (make run keeps database 0). The servers a test starts
+    inherit the worker's REDIS_URL, so they share its cache and counters.
+    """
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    url = urlunsplit(urlsplit(url)._replace(path=f"/{worker + 1}"))
+    os.environ["REDIS_URL"] = url
+    os.environ.pop("BADGES_COUNTER_REDIS_URL", None)
+    caches = {alias: {**options, "LOCATION": url} for alias, options in settings.CACHES.items()}
+    override_settings(CACHES=caches, BADGES_COUNTER_REDIS_URL=url).enable()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache and no pending counts, as a fresh server would:
+    the worker's Redis outlives a test, and so does a gunicorn's view of it."""
+    cache.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -62,33 +91,24 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=chromium_path(),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's browser is Debian's Chromium (`playwright install` downloads a
+    build of its own, which this machine cannot and the project does not use)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": chromium_path(),
+        "args": [
+            # Chromium's sandbox cannot start as root, which CI is.
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            # No calls home: the tests only ever talk to 127.0.0.1.
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from tests.pgcluster import throwaway_cluster
+from devtools.postgres import throwaway_cluster
 from tests.server import ROOT, gunicorn
 
 pytestmark = pytest.mark.server

@@ -24,11 +24,9 @@ from badges import counters
 from badges.models import DailyCount
 from newsletter.models import Subscriber
 from tests.factories import ToolFactory, review_tool
-from tests.server import gunicorn
+from tests.server import gunicorn, redis_url
 
 pytestmark = [pytest.mark.server, pytest.mark.django_db(transaction=True)]
-
-REDIS_URL = "redis://127.0.0.1:6379/7"
 
 
 def failed_sign_in(base_url: str, username: str) -> int:
@@ -52,7 +50,7 @@ def failed_sign_in(base_url: str, username: str) -> int:
 def test_two_app_servers_share_pages_and_the_sign_in_limit():
     ToolFactory(slug="shared-tool", name="Shared Tool")
     env = {
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url(),
         "ADMIN_LOGIN_ATTEMPTS_PER_USERNAME": "4",
         "ADMIN_LOGIN_ATTEMPTS_PER_IP": "1000",
     }
@@ -98,7 +96,7 @@ def sign_up(base_url: str, email: str) -> int:
 
 def test_two_app_servers_share_the_newsletter_signup_limit():
     env = {
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url(),
         "NEWSLETTER_SIGNUP_EMAIL_LIMIT": "3",
         "NEWSLETTER_SIGNUP_IP_LIMIT": "1000",
     }
@@ -108,9 +106,6 @@ def test_two_app_servers_share_the_newsletter_signup_limit():
     # Three attempts for one address are allowed in all, wherever they land.
     assert statuses == [302, 302, 302, 429, 429]
     assert Subscriber.objects.filter(email=email).count() == 1
-
-
-COUNTER_REDIS_URL = "redis://127.0.0.1:6379/8"
 
 
 def get(url: str) -> int:
@@ -123,14 +118,14 @@ def get(url: str) -> int:
 
 
 def test_badge_hits_through_both_servers_flush_to_an_exact_total(panel, settings):
-    settings.BADGES_COUNTER_REDIS_URL = COUNTER_REDIS_URL
-    live = redis.Redis.from_url(COUNTER_REDIS_URL)
+    settings.BADGES_COUNTER_REDIS_URL = redis_url()
+    live = redis.Redis.from_url(redis_url())
     # Hashes an earlier, interrupted run left behind name tools this database never had.
     for key in live.scan_iter("sos:badges:*"):
         live.delete(key)
     tool = ToolFactory(slug="counted-tool")
     review_tool(tool, panel, "sssk")
-    env = {"REDIS_URL": REDIS_URL, "BADGES_COUNTER_REDIS_URL": COUNTER_REDIS_URL}
+    env = {"REDIS_URL": redis_url(), "BADGES_COUNTER_REDIS_URL": redis_url()}
     impressions_per_server, clicks_per_server = 150, 20
     with gunicorn(workers=2, env=env) as first, gunicorn(workers=2, env=env) as second:
         urls = []

@@ -1,15 +1,10 @@
-import fcntl
-from pathlib import Path
-
 import pytest
 import redis
 from django.core.cache import cache
 
 from badges import counters
 from badges.data import forget_all_local
-
-COUNTER_REDIS_URL = "redis://127.0.0.1:6379/5"
-REDIS_LOCK = Path(__file__).resolve().parents[2] / ".badges-redis.lock"
+from tests.server import redis_url
 
 
 @pytest.fixture(autouse=True)
@@ -28,17 +23,10 @@ def fresh_badge_state(settings):
 
 @pytest.fixture
 def redis_counts(settings):
-    """Count hits in the badges' Redis database, emptied before and after.
-
-    The database is shared by every xdist worker, so tests that use it take turns.
-    """
-    with open(REDIS_LOCK, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        client = redis.Redis.from_url(COUNTER_REDIS_URL)
-        client.flushdb()
-        settings.BADGES_COUNTER_REDIS_URL = COUNTER_REDIS_URL
-        try:
-            yield client
-        finally:
-            client.flushdb()
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    """Count hits in this worker's Redis database, which every test starts with empty."""
+    url = redis_url()
+    settings.BADGES_COUNTER_REDIS_URL = url
+    client = redis.Redis.from_url(url)
+    yield client
+    client.flushdb()
+    client.close()

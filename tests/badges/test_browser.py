@@ -12,9 +12,8 @@ from playwright.sync_api import expect
 
 from badges import counters
 from badges.models import DailyCount
-from tests.badges.conftest import COUNTER_REDIS_URL
 from tests.factories import ToolFactory, cast_votes, review_tool
-from tests.server import gunicorn
+from tests.server import gunicorn, redis_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +59,7 @@ def test_vendor_page_shows_badge_and_card_and_clicks_land_on_our_tool_page(
     cast_votes(tool, ships=30, skips=10)
     folder, vendor_origin = vendor_site
 
-    with gunicorn(workers=2, env={"REDIS_URL": COUNTER_REDIS_URL}) as origin:
+    with gunicorn(workers=2, env={"REDIS_URL": redis_url()}) as origin:
         (folder / "index.html").write_text(VENDOR_PAGE.format(origin=origin))
         page.goto(f"{vendor_origin}/index.html")
 

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from badges import counters
 from badges.models import DailyCount, FlushedBatch, Hit, PendingHit
-from tests.badges.conftest import COUNTER_REDIS_URL
 from tests.factories import ToolFactory, review_tool
-from tests.server import gunicorn
+from tests.server import gunicorn, redis_url
 
 
 def today_counts(tool) -> tuple[int, int]:
@@ -132,7 +131,7 @@ def test_concurrent_loads_on_real_gunicorn_are_counted_exactly(store, request, p
     review_tool(tool, panel, "sssk")
     if store == "redis":
         request.getfixturevalue("redis_counts")
-        env = {"REDIS_URL": COUNTER_REDIS_URL, "BADGES_COUNTER_REDIS_URL": COUNTER_REDIS_URL}
+        env = {"REDIS_URL": redis_url(), "BADGES_COUNTER_REDIS_URL": redis_url()}
     else:
         env = {"REDIS_URL": "", "BADGES_COUNTER_REDIS_URL": ""}
     loads, clicks = 240, 30

@@ -10,17 +10,16 @@ import pytest
 import redis
 
 from tests.factories import ToolFactory
-from tests.server import gunicorn
+from tests.server import gunicorn, redis_url
 from tests.votes.readers import Reader
 from tools.models import Tool
 
 pytestmark = [pytest.mark.server, pytest.mark.django_db(transaction=True)]
 
-REDIS_URL = "redis://127.0.0.1:6379/4"
 PER_IP = 150
 PER_VOTER = 10
+# The servers inherit this worker's REDIS_URL: both count in the same Redis.
 SHARED_ENV = {
-    "REDIS_URL": REDIS_URL,
     "VOTE_RATE_PER_IP": str(PER_IP),
     "VOTE_RATE_PER_VOTER": str(PER_VOTER),
     # Windows of about four months: the test never straddles two of them.
@@ -32,12 +31,12 @@ SHARED_ENV = {
 
 @pytest.fixture
 def two_servers():
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(redis_url()).flushdb()
     with contextlib.ExitStack() as stack:
         first = stack.enter_context(gunicorn(workers=2, env=SHARED_ENV))
         second = stack.enter_context(gunicorn(workers=2, env=SHARED_ENV))
         yield first, second
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(redis_url()).flushdb()
 
 
 def test_two_servers_count_every_vote_and_share_rate_limits(two_servers):

@@ -1,0 +1,81 @@
+"""The one way we start gunicorn outside production: `make run`, the tests and the benchmark.
+
+Always the production configuration (shiporskip/gunicorn.conf.py) from the checkout, with
+the environment the caller gives; `serve()` waits until /healthz answers and stops the
+server afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+
+from devtools import ROOT
+from devtools.system import free_port
+
+__all__ = ["command", "free_port", "serve", "start", "stop"]
+
+CONFIG = ROOT / "shiporskip" / "gunicorn.conf.py"
+
+
+def command() -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), "shiporskip.wsgi"]
+
+
+def start(env: Mapping[str, str], **popen) -> subprocess.Popen:
+    """gunicorn from the checkout with exactly `env` (GUNICORN_BIND says where)."""
+    return subprocess.Popen(command(), cwd=ROOT, env=dict(env), **popen)
+
+
+def stop(process: subprocess.Popen, timeout: float = 20) -> None:
+    """Graceful shutdown (SIGTERM lets in-flight requests finish), then a kill."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextlib.contextmanager
+def serve(
+    env: Mapping[str, str], *, port: int | None = None, workers: int = 2, ready_within: float = 30
+) -> Iterator[str]:
+    """Run gunicorn on 127.0.0.1 (a free port unless given) and yield its base URL."""
+    port = port or free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    server_env = {
+        **env,
+        "GUNICORN_ACCESSLOG": "",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+    }
+    # A file, not a pipe: nobody reads a pipe while the server runs, and once its buffer
+    # fills (a noisy outage test logs thousands of lines) every worker blocks on write.
+    with tempfile.TemporaryFile() as errors:
+        process = start(server_env, stdout=subprocess.DEVNULL, stderr=errors)
+        try:
+            deadline = time.monotonic() + ready_within
+            while True:
+                if process.poll() is not None:
+                    errors.seek(0)
+                    raise RuntimeError(f"gunicorn exited: {errors.read().decode()[-2000:]}")
+                try:
+                    with urllib.request.urlopen(f"{base_url}/healthz", timeout=2):
+                        break
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"gunicorn did not become ready in {ready_within:.0f} s"
+                        ) from None
+                    time.sleep(0.1)
+            yield base_url
+        finally:
+            stop(process, timeout=15)
