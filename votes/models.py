@@ -64,6 +64,15 @@ class VoteQuerySet(models.QuerySet):
         rows = self.filter(voter=voter, tool_id__in=tool_ids).values_list("tool_id", "choice")
         return dict(rows)
 
+    def choices_by_slug(self, *, voter: str | None, slugs: Iterable[str]) -> dict[str, str]:
+        """Like ``choices_by_tool``, by tool slug, in one query (none without a voter)."""
+        slugs = list(slugs)
+        if not voter or not slugs:
+            return {}
+        return dict(
+            self.filter(voter=voter, tool__slug__in=slugs).values_list("tool__slug", "choice")
+        )
+
 
 class Vote(models.Model):
     """One visitor's community vote on one tool.
