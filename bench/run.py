@@ -85,15 +85,13 @@ def endpoints() -> list[Endpoint]:
 # Every request is a first vote from a new voter, the heaviest vote path (fingerprint check,
 # lock, insert, box re-render). Returning voters would need signed sos_voter cookies, which
 # only the server can mint. The user agent rotates so each request has its own fingerprint
-# (one shared fingerprint would measure its lock queue instead), and the CSRF token is the
-# cookie secret itself, which Django accepts unmasked. Each run adds rows to pgvector.
+# (one shared fingerprint would measure its lock queue instead); the form needs no token,
+# only what a browser sends from the site's own page. Each run adds rows to pgvector.
 VOTE_SCRIPT = """
-local token = "benchmarkcsrfsecret0123456789abc"
 local threads = 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Cookie"] = "csrftoken=" .. token
-wrk.headers["X-CSRFToken"] = token
+wrk.headers["Sec-Fetch-Site"] = "same-origin"
 wrk.headers["HX-Request"] = "true"
 setup = function(thread)
   threads = threads + 1
@@ -130,14 +128,12 @@ end
 """
 
 
-# A fixed CSRF secret in both cookie and header passes Django's check without a page load.
 BOOKMARK_CARDS_SCRIPT = """
 wrk.method = "POST"
 wrk.body = "slugs=cursor,github-copilot,ollama,vllm,pgvector"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Sec-Fetch-Site"] = "same-origin"
 wrk.headers["HX-Request"] = "true"
-wrk.headers["X-CSRFToken"] = "benchbenchbenchbenchbenchbench12"
-wrk.headers["Cookie"] = "csrftoken=benchbenchbenchbenchbenchbench12"
 """
 
 WRK_TIMEOUT_SECONDS = 10

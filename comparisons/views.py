@@ -2,19 +2,30 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from comparisons import matchup
 from comparisons.models import FeaturedComparison, comparison_url
 from core.absolute_urls import absolute_url
-from core.conditional import REVALIDATE_PRIVATELY, not_modified, page_etag, tag
+from core.pagecache import (
+    LIST_PAGE_SECONDS,
+    VERSIONED_PAGE_SECONDS,
+    PageVersion,
+    shared_page,
+)
 from reviews import structured_data
 from reviews.models import Review
-from reviews.versions import catalogue_version, tool_version
+from reviews.versions import (
+    LISTING_TAG,
+    SITE_TAG,
+    listing_version,
+    tool_page_versions,
+    tool_tag,
+)
 from tools.models import Tool, is_tool_slug
 from tools.pairs import pair_slug, split_pair
-from votes.identity import voter_from_cookie
-from votes.models import Vote
+from votes.mine import PRIVATE_ANSWER, own_votes
 
 FEATURED_PER_PAGE = 12
 POPULAR_PAIRS = 8
@@ -22,16 +33,27 @@ POPULAR_POOL = 60
 COMPARE_SUGGESTIONS = 5
 
 
+def _pair_page(request: HttpRequest, pair: str) -> PageVersion | None:
+    """The version of a canonical comparison of two published tools; None for anything
+    the view redirects or refuses."""
+    candidates = split_pair(pair)
+    versions = tool_page_versions({slug for candidate in candidates for slug in candidate})
+    found = next(((a, b) for a, b in candidates if a in versions and b in versions), None)
+    if found is None or found[0] == found[1] or pair != pair_slug(*found):
+        return None
+    (first_pk, first, catalogue), (second_pk, second, _) = (versions[slug] for slug in found)
+    return PageVersion(
+        (first, second, catalogue), tags=(tool_tag(first_pk), tool_tag(second_pk), SITE_TAG)
+    )
+
+
 @require_safe
+@shared_page(_pair_page, fresh_for=VERSIONED_PAGE_SECONDS)
 def detail(request: HttpRequest, pair: str) -> HttpResponse:
     candidates = split_pair(pair)
     slugs = {slug for candidate in candidates for slug in candidate}
     tools = {
-        tool.slug: tool
-        for tool in Tool.objects.published()
-        .filter(slug__in=slugs)
-        .with_stats()
-        .with_reviews_version()
+        tool.slug: tool for tool in Tool.objects.published().filter(slug__in=slugs).with_stats()
     }
     found = next(((a, b) for a, b in candidates if a in tools and b in tools), None)
     if found is None:
@@ -42,13 +64,8 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
     if pair != pair_slug(first.slug, second.slug):
         return redirect(comparison_url(first, second), permanent=True)
 
-    catalogue = catalogue_version()
-    etag = page_etag(request, tool_version(first), tool_version(second), catalogue)
-    if (response := not_modified(request, etag, **REVALIDATE_PRIVATELY)) is not None:
-        return response
-
     reviews = Review.objects.for_panel().filter(tool__in=[first, second])
-    my_votes = Vote.objects.choices_by_tool(voter=voter_from_cookie(request), tools=[first, second])
+    my_votes = own_votes(request, [first, second])
     rest = Tool.objects.published().exclude(pk__in=[first.pk, second.pk])
     url = absolute_url(comparison_url(first, second))
     title = f"{first.name} vs {second.name}: which one should you ship?"
@@ -82,10 +99,17 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
             ),
         },
     )
-    return tag(response, etag, **REVALIDATE_PRIVATELY)
+    if my_votes is not None:
+        patch_cache_control(response, **PRIVATE_ANSWER)
+    return response
+
+
+def _index_page(request: HttpRequest) -> PageVersion:
+    return PageVersion(listing_version(), tags=(LISTING_TAG, SITE_TAG))
 
 
 @require_safe
+@shared_page(_index_page, fresh_for=LIST_PAGE_SECONDS)
 def index(request: HttpRequest) -> HttpResponse:
     featured = Paginator(FeaturedComparison.objects.live(), FEATURED_PER_PAGE).get_page(
         request.GET.get("page")

@@ -1,9 +1,9 @@
-"""Conditional GETs for pages whose HTML depends on data, the release and the visitor.
+"""Conditional GETs for pages whose HTML depends on data and the release.
 
-A page's ETag hashes everything its HTML is built from: the data versions the view passes
-in, the release (templates and static manifest), the visitor's CSRF and voter cookies
-(the page embeds a CSRF token and, with votes, the visitor's own vote) and whether htmx
-asked for a fragment. Any change gives a new ETag, so a 304 is never stale.
+A page's ETag hashes everything its HTML is built from: the data versions and the request
+variant (URL, the headers it varies on) the caller passes in, and the release (templates
+and static manifest). Reading pages hold nothing of the visitor (no CSRF token, no own
+vote), so one ETag serves every reader. Any change gives a new ETag: a 304 is never stale.
 """
 
 from __future__ import annotations
@@ -29,15 +29,9 @@ def release_version() -> str:
     return digest.hexdigest()
 
 
-def page_etag(request: HttpRequest, *versions: object) -> str:
-    visitor = (
-        request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
-        # The vote boxes show the visitor's own vote.
-        request.COOKIES.get(settings.VOTER_COOKIE_NAME, ""),
-        request.headers.get("HX-Request", ""),
-    )
+def page_etag(*versions: object) -> str:
     digest = hashlib.blake2b(digest_size=16)
-    for part in (release_version(), *visitor, *versions):
+    for part in (release_version(), *versions):
         digest.update(repr(part).encode())
         digest.update(b"\x1f")
     return f'"{digest.hexdigest()}"'
@@ -45,6 +39,13 @@ def page_etag(request: HttpRequest, *versions: object) -> str:
 
 # Pages that differ per visitor: browsers keep them privately and check back each time.
 REVALIDATE_PRIVATELY = {"private": True, "no_cache": True}
+
+# Reading pages, the same for every reader: browsers and shared caches (Varnish, a CDN)
+# may keep them briefly. Five seconds in a cache plus at most five in the app's own page
+# cache is how "a vote shows to other readers within 10 s" holds through every layer;
+# editors' changes are purged from Varnish at once and change the app's cache key.
+SHARED_PAGE_SECONDS = 5
+SHARED_PAGE = {"public": True, "max_age": SHARED_PAGE_SECONDS, "s_maxage": SHARED_PAGE_SECONDS}
 
 
 def not_modified(request: HttpRequest, etag: str, **cache_control) -> HttpResponse | None:

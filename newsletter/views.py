@@ -4,11 +4,11 @@ import smtplib
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from core.clientip import client_ip
+from core.csrf import cross_origin_allowed, origin_checked
 from core.ratelimit import is_rate_limited, too_many_requests
 from newsletter import services
 from newsletter.forms import SignupForm
@@ -44,6 +44,7 @@ def _signup_page(request: HttpRequest, form: SignupForm, *, status: int = 200) -
     return render(request, "newsletter/signup.html", context, status=status)
 
 
+@origin_checked
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
@@ -89,6 +90,7 @@ def _bad_link(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "newsletter/bad_link.html", {"kind": kind}, status=400)
 
 
+@origin_checked
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button and changes nothing (mail scanners follow links); POST confirms."""
@@ -107,7 +109,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 # send RFC 8058 one-click POSTs ("List-Unsubscribe=One-Click") with no cookie and no CSRF
 # token, and a forged cross-site POST could only unsubscribe the token's own owner, which
 # needs the token from their inbox in the first place.
-@csrf_exempt
+@cross_origin_allowed
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks "unsubscribe?" and changes nothing; POST (button or mail provider) does it."""

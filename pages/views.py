@@ -6,23 +6,37 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from comparisons import matchup
 from comparisons.models import FeaturedComparison, comparison_url
 from core.absolute_urls import absolute_url
-from core.conditional import REVALIDATE_PRIVATELY, not_modified, page_etag, tag
+from core.conditional import not_modified, tag
+from core.csrf import origin_checked
 from core.htmx import HtmxHttpRequest
+from core.pagecache import (
+    LIST_PAGE_SECONDS,
+    VERSIONED_PAGE_SECONDS,
+    PageVersion,
+    shared_page,
+)
 from pages import share_cards
 from pages.sharing import share_links, share_text
 from reviews import structured_data
 from reviews.models import Persona, Review
-from reviews.versions import catalogue_version, tool_version
+from reviews.versions import (
+    LISTING_TAG,
+    SITE_TAG,
+    catalogue_version,
+    listing_version,
+    tool_page_versions,
+    tool_tag,
+)
 from tools.models import Category, Tool, is_tool_slug, search_query
 from tools.pairs import canonical_pair, comparison_path, pair_slug, split_pair
-from votes.identity import voter_from_cookie
-from votes.models import Vote
+from votes.mine import PRIVATE_ANSWER, own_votes
 
 TOOLS_PER_PAGE = 24
 HOME_SECTION_SIZE = 6
@@ -37,6 +51,19 @@ SEARCH_MAX_LENGTH = 200
 # the ranking is cached per catalogue version for at most this long; the figures on the
 # cards shown are always read fresh.
 HOME_RANKING_SECONDS = 60
+
+
+def listing(request: HttpRequest, *args, **kwargs) -> PageVersion:
+    """The version of a list page, whatever its arguments."""
+    return PageVersion(listing_version(), tags=(LISTING_TAG, SITE_TAG))
+
+
+def tool_page(request: HttpRequest, slug: str) -> PageVersion | None:
+    found = tool_page_versions([slug]).get(slug)
+    if found is None:
+        return None
+    pk, *parts = found
+    return PageVersion(tuple(parts), tags=(tool_tag(pk), SITE_TAG))
 
 
 def home_section_ids() -> dict[str, list[int]]:
@@ -57,6 +84,7 @@ def home_section_ids() -> dict[str, list[int]]:
 
 
 @require_safe
+@shared_page(listing, fresh_for=LIST_PAGE_SECONDS)
 def home(request: HttpRequest) -> HttpResponse:
     listing = Tool.objects.published().latest_first()
     latest = Paginator(listing, TOOLS_PER_PAGE).get_page(request.GET.get("page"))
@@ -85,17 +113,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@shared_page(tool_page, fresh_for=VERSIONED_PAGE_SECONDS)
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    tool = get_object_or_404(
-        Tool.objects.published().with_stats().with_reviews_version(), slug=slug
-    )
-    catalogue = catalogue_version()
-    etag = page_etag(request, tool_version(tool), catalogue)
-    if (response := not_modified(request, etag, **REVALIDATE_PRIVATELY)) is not None:
-        return response
-
+    tool = get_object_or_404(Tool.objects.published().with_stats(), slug=slug)
     reviews = list(tool.reviews.for_panel())
-    my_votes = Vote.objects.choices_by_tool(voter=voter_from_cookie(request), tools=[tool])
+    my_votes = own_votes(request, [tool])
     others = list(Tool.objects.published().compare_choices_for(tool, limit=COMPARE_PICKER_SIZE))
     suggestions = [
         (other, comparison_url(tool, other))
@@ -123,10 +145,13 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "og_image": absolute_url(reverse("pages:share_card", args=[tool.slug])),
         },
     )
-    return tag(response, etag, **REVALIDATE_PRIVATELY)
+    if my_votes is not None:
+        patch_cache_control(response, **PRIVATE_ANSWER)
+    return response
 
 
 @require_safe
+@shared_page(listing, fresh_for=LIST_PAGE_SECONDS)
 def category_index(request: HttpRequest) -> HttpResponse:
     categories = Category.objects.with_published_counts()
     return render(
@@ -142,6 +167,7 @@ def category_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@shared_page(listing, fresh_for=LIST_PAGE_SECONDS)
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
     tools = Tool.objects.published().filter(category=category).with_stats().latest_first()
@@ -161,7 +187,9 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@vary_on_headers("HX-Request", "HX-History-Restore-Request")
+@shared_page(
+    listing, fresh_for=LIST_PAGE_SECONDS, vary=("HX-Request", "HX-History-Restore-Request")
+)
 def search(request: HtmxHttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()
     context = {
@@ -197,6 +225,7 @@ REVIEWS_PER_PAGE = 20
 
 
 @require_safe
+@shared_page(listing, fresh_for=LIST_PAGE_SECONDS)
 def persona_index(request: HttpRequest) -> HttpResponse:
     personas = Persona.objects.active().with_record()
     return render(
@@ -212,6 +241,7 @@ def persona_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@shared_page(listing, fresh_for=LIST_PAGE_SECONDS)
 def persona(request: HttpRequest, slug: str) -> HttpResponse:
     critic = get_object_or_404(Persona.objects.with_record(), slug=slug)
     reviews = Review.objects.filter(persona=critic).for_persona_page()
@@ -238,6 +268,7 @@ def bookmarks(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/bookmarks.html", {"loaded": False})
 
 
+@origin_checked
 @vary_on_headers("HX-Request")
 @require_POST
 def bookmark_cards(request: HtmxHttpRequest) -> HttpResponse:

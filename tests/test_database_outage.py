@@ -10,7 +10,6 @@ refused during it must have left nothing behind.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -96,20 +95,12 @@ class Ballots:
     unanswered: int = 0
     refused: Counter = field(default_factory=Counter)
 
-    def __post_init__(self) -> None:
-        with urllib.request.urlopen(f"{self.traffic.base_url}/tools/{VOTED_TOOL}/") as page:
-            html = page.read().decode()
-            self.csrf_cookie = SimpleCookie(page.headers["Set-Cookie"])["csrftoken"].value
-        self.csrf_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
-
     def cast(self) -> None:
-        body = urllib.parse.urlencode(
-            {"choice": "ship", "csrfmiddlewaretoken": self.csrf_token}
-        ).encode()
+        body = urllib.parse.urlencode({"choice": "ship"}).encode()
         request = urllib.request.Request(
             f"{self.traffic.base_url}/tools/{VOTED_TOOL}/vote/",
             data=body,
-            headers={"Cookie": f"csrftoken={self.csrf_cookie}"},
+            headers={"Origin": self.traffic.base_url, "Sec-Fetch-Site": "same-origin"},
         )
         try:
             response = no_redirects.open(request, timeout=10)

@@ -29,7 +29,7 @@ def static_css_path() -> str:
     return "/static/" + manifest["paths"]["css/site.css"]
 
 
-def assert_strict_csp(policy: str, *, expect_nonce: bool) -> None:
+def assert_strict_csp(policy: str) -> None:
     directives = {}
     for part in filter(None, (piece.strip() for piece in policy.split(";"))):
         name, _, sources = part.partition(" ")
@@ -41,8 +41,8 @@ def assert_strict_csp(policy: str, *, expect_nonce: bool) -> None:
     assert directives["object-src"] == "'none'"
     assert directives["base-uri"] == "'none'"
     assert directives["frame-ancestors"] == "'none'"
-    if expect_nonce:
-        assert re.search(r"'nonce-[A-Za-z0-9_\-+/=]{16,}'", script_src)
+    # Pages hold no inline script, so no nonce: the page stays the same for every reader.
+    assert "'nonce-" not in script_src
 
 
 def assert_common_headers(headers, *, hsts: bool) -> None:
@@ -55,10 +55,10 @@ def assert_common_headers(headers, *, hsts: bool) -> None:
         )
 
 
-def assert_document_headers(headers, *, hsts: bool, expect_nonce: bool = True) -> None:
+def assert_document_headers(headers, *, hsts: bool) -> None:
     assert_common_headers(headers, hsts=hsts)
     assert headers["X-Frame-Options"] == "DENY"
-    assert_strict_csp(headers["Content-Security-Policy"], expect_nonce=expect_nonce)
+    assert_strict_csp(headers["Content-Security-Policy"])
 
 
 def assert_cookie_locked_down(cookie, *, secure: bool = True) -> None:
@@ -86,18 +86,14 @@ def test_pages_and_errors_carry_every_header(production, panel):
         response = production.get(url, secure=True)
         assert response.status_code == status, url
         assert_document_headers(response.headers, hsts=True)
-        nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
-        # Every script tag on the page carries this response's nonce, so none is blocked.
+        # Every script is a file of the site's own: 'self' allows them, and no inline
+        # script (which would need a per-response nonce) breaks the shared page.
         scripts = re.findall(r"<script[^>]*>", response.content.decode())
         assert scripts
-        assert all(f'nonce="{nonce}"' in tag for tag in scripts)
-
-
-@pytest.mark.django_db
-def test_a_fresh_nonce_for_every_response(production):
-    first = production.get("/", secure=True)["Content-Security-Policy"]
-    second = production.get("/", secure=True)["Content-Security-Policy"]
-    assert first != second
+        assert all(
+            re.search(r'src="/static/', tag) or 'type="application/ld+json"' in tag
+            for tag in scripts
+        )
 
 
 @pytest.mark.django_db
@@ -105,7 +101,7 @@ def test_healthz_json_carries_the_headers(production):
     response = production.get("/healthz", secure=True)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert_document_headers(response.headers, hsts=True, expect_nonce=False)
+    assert_document_headers(response.headers, hsts=True)
 
 
 @pytest.mark.django_db
@@ -118,7 +114,7 @@ def test_outage_page_carries_the_headers(production, monkeypatch):
     monkeypatch.setattr(views, "get_object_or_404", database_down)
     response = production.get("/tools/anything/", secure=True)
     assert response.status_code == 503
-    assert_document_headers(response.headers, hsts=True, expect_nonce=False)
+    assert_document_headers(response.headers, hsts=True)
 
 
 def test_static_files_carry_the_transport_headers(production):
@@ -270,12 +266,12 @@ def test_every_other_kind_of_response_stays_unframeable(production, panel, setti
         response = production.get(path, secure=True)
         assert response.status_code == 200, kind
         assert response["Content-Type"] == content_type, kind
-        assert_document_headers(response.headers, hsts=True, expect_nonce=False)
+        assert_document_headers(response.headers, hsts=True)
 
     click = production.get("/api/badge-click/first-tool", secure=True)
     assert click.status_code == 302
     assert click["Location"] == "/tools/first-tool/"
-    assert_document_headers(click.headers, hsts=True, expect_nonce=False)
+    assert_document_headers(click.headers, hsts=True)
 
 
 def fetch(url: str, headers: dict[str, str]):
@@ -309,7 +305,7 @@ def test_production_settings_over_gunicorn_behind_a_tls_proxy():
 
         code, headers, body = fetch(base_url + "/healthz", proxied)
         assert code == 200
-        assert_document_headers(headers, hsts=True, expect_nonce=False)
+        assert_document_headers(headers, hsts=True)
 
         code, headers, _ = fetch(base_url + static_css_path(), proxied)
         assert code == 200

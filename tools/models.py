@@ -89,8 +89,7 @@ class _CountSubquery(Subquery):
     """``(SELECT COUNT(*) FROM (<rows>))``: a plain count, with no GROUP BY to aggregate.
 
     Counting the inner rows directly lets PostgreSQL answer from an index-only scan of a
-    covering (partial) index; at a million votes this is what keeps a popular tool's page
-    fast, where the grouped form spent most of its time in GroupAggregate.
+    covering index, where the grouped form spent most of its time in GroupAggregate.
     """
 
     template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted_rows)"
@@ -98,9 +97,9 @@ class _CountSubquery(Subquery):
 
 
 def _related(tools: models.QuerySet, relation: str) -> models.QuerySet:
-    """All rows of one of Tool's reverse relations ("reviews", "votes"). The relation is
-    named, not imported: the apps that own those rows stand above the catalogue and import
-    it, never the other way round."""
+    """All rows of one of Tool's reverse relations ("reviews", "community_count"). The
+    relation is named, not imported: the apps that own those rows stand above the catalogue
+    and import it, never the other way round."""
     return tools.model._meta.get_field(relation).related_model._default_manager.order_by()
 
 
@@ -210,11 +209,13 @@ class ToolQuerySet(models.QuerySet):
         return self.select_related("category").with_panel_stats()._with_community_stats()
 
     def _with_community_stats(self) -> ToolQuerySet:
-        """Community ships and skips; discarded votes never count."""
-        counted = {"discarded_at__isnull": True}
+        """Community ships and skips, read from the tool's kept counts row (the votes app
+        keeps it exact in the vote's own transaction; discarded votes never count). One
+        row per tool however many votes it has; no row yet means no votes."""
+        counts = _related_rows(self, "community_count")
         return self.annotate(
-            community_ships=_count_of(self, "votes", choice=Verdict.SHIP, **counted),
-            community_skips=_count_of(self, "votes", choice=Verdict.SKIP, **counted),
+            community_ships=Coalesce(Subquery(counts.values("ships")), 0),
+            community_skips=Coalesce(Subquery(counts.values("skips")), 0),
         )
 
     def in_ranking_order(self, ranking: ToolQuerySet, *, limit: int) -> list[Tool]:

@@ -64,6 +64,15 @@ class VoteQuerySet(models.QuerySet):
         rows = self.filter(voter=voter, tool_id__in=tool_ids).values_list("tool_id", "choice")
         return dict(rows)
 
+    def choices_by_slug(self, *, voter: str | None, slugs: Iterable[str]) -> dict[str, str]:
+        """Like ``choices_by_tool``, by tool slug, in one query (none without a voter)."""
+        slugs = list(slugs)
+        if not voter or not slugs:
+            return {}
+        return dict(
+            self.filter(voter=voter, tool__slug__in=slugs).values_list("tool__slug", "choice")
+        )
+
 
 class Vote(models.Model):
     """One visitor's community vote on one tool.
@@ -104,3 +113,24 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.choice} on {self.tool_id} by {self.voter[:8]}"
+
+
+class CommunityCount(models.Model):
+    """A tool's counted community votes, kept so that reading them costs one row.
+
+    Never written by Python: triggers on the votes table (migration 0003) add each
+    statement's net change in the same transaction, so every way a vote changes (a cast,
+    a change of mind, a withdrawal, an editor's discard or restore, a bulk update, a COPY)
+    is counted, and concurrent votes queue on the one row instead of losing increments.
+    PositiveIntegerField's check stops a count going below
+    zero. A tool nobody has voted on has no row; ``Tool.objects.with_stats()`` reads it as 0 and 0.
+    """
+
+    tool = models.OneToOneField(
+        "tools.Tool", on_delete=models.CASCADE, primary_key=True, related_name="community_count"
+    )
+    ships = models.PositiveIntegerField(default=0)
+    skips = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.ships} ships, {self.skips} skips on {self.tool_id}"

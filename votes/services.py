@@ -2,7 +2,8 @@
 
 The unique constraint on (tool, voter) is the last word on "one visitor, one vote": a vote
 is a single ``INSERT ... ON CONFLICT DO UPDATE``, so concurrent repeats and flips from one
-voter always land on one row, and counts are derived from rows, never kept in Python.
+voter always land on one row. Each tool's counts (``CommunityCount``) are kept by triggers
+on the votes table in the same transaction, never computed or written here.
 """
 
 from __future__ import annotations

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from core.clientip import client_ip
+from core.csrf import origin_checked
 from core.htmx import HtmxHttpRequest
 from core.ratelimit import is_rate_limited, seconds_until_reset, too_many_requests
-from tools.models import Tool
+from tools.models import Tool, is_tool_slug
 from tools.verdicts import Verdict
 from votes import identity
+from votes.mine import PRIVATE_ANSWER, with_own_vote_flag
 from votes.models import Vote
 from votes.services import cast_vote, withdraw_vote
 
@@ -96,6 +99,7 @@ def _refuse(
     return response
 
 
+@origin_checked
 @require_POST
 @vary_on_headers("HX-Request")
 def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
@@ -167,9 +171,30 @@ def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if request.htmx:
         response = _vote_box(request, tool, voter=voter, next_url=next_url, my_votes=just_cast)
     else:
-        # Back to where the vote was cast, scrolled to the box that was used.
-        anchor = "" if "#" in next_url else f"#vote-{tool.slug}"
-        response = HttpResponseRedirect(next_url + anchor)
+        # Back to where the vote was cast, scrolled to the box that was used, in the page's
+        # private answer that shows the reader's own vote.
+        path, _, anchor = next_url.partition("#")
+        response = HttpResponseRedirect(
+            f"{with_own_vote_flag(path)}#{anchor or f'vote-{tool.slug}'}"
+        )
     if voter:
         identity.remember_voter(response, voter)
+    return response
+
+
+# A page has one vote box per tool it shows; a request naming more is not from a page.
+MAX_MINE_TOOLS = 20
+
+
+@require_safe
+def mine(request: HttpRequest) -> HttpResponse:
+    """This reader's votes on ``?tools=a,b``, as ``{"votes": {"a": "ship"}}``: how pages
+    that every reader shares mark the reader's own vote after loading. Never stored."""
+    slugs = [slug for slug in request.GET.get("tools", "").split(",") if slug]
+    if len(slugs) > MAX_MINE_TOOLS or not all(is_tool_slug(slug) for slug in slugs):
+        response = JsonResponse({"error": "Name up to 20 tools by slug."}, status=400)
+    else:
+        voter = identity.voter_from_cookie(request)
+        response = JsonResponse({"votes": Vote.objects.choices_by_slug(voter=voter, slugs=slugs)})
+    patch_cache_control(response, **PRIVATE_ANSWER)
     return response

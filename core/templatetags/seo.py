@@ -11,14 +11,17 @@ register = template.Library()
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-@register.simple_tag(takes_context=True)
-def json_ld(context: template.Context, data: dict | None) -> str:
-    """schema.org data as a ``<script type="application/ld+json">`` block."""
+@register.simple_tag
+def json_ld(data: dict | None) -> str:
+    """schema.org data as a ``<script type="application/ld+json">`` block.
+
+    A data block, not a script: CSP does not govern it, so it needs no nonce, and the page
+    stays the same bytes for every reader.
+    """
     if not data:
         return ""
     payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
     return format_html(
-        '<script type="application/ld+json" nonce="{}">{}</script>',
-        context.get("csp_nonce", ""),
+        '<script type="application/ld+json">{}</script>',
         mark_safe(payload),  # noqa: S308 - escaped above for a script context
     )

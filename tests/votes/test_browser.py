@@ -105,7 +105,7 @@ def test_vote_without_javascript_posts_and_redirects_back(server, tool, browser)
         expect(line).to_have_text("9 votes so far")
 
         box.get_by_role("button", name="Skip it").click()
-        page.wait_for_url(f"{server}/tools/aider/#vote-aider")
+        page.wait_for_url(f"{server}/tools/aider/?voted=1#vote-aider")
         expect(line).to_have_text("60% ship · 10 votes")
         expect(box.get_by_role("button", name="Skip it")).to_have_attribute("aria-pressed", "true")
 
@@ -121,3 +121,20 @@ def test_vote_without_javascript_posts_and_redirects_back(server, tool, browser)
         expect(line).to_have_text("9 votes so far")
     finally:
         context.close()
+
+
+def test_a_form_on_another_site_cannot_vote(server, tool, page):
+    """Another site's page posts our vote form, as a forgery would: refused, nothing written."""
+    evil = f"""<!doctype html><title>Win a prize</title>
+        <form method="post" action="{server}/tools/aider/vote/">
+          <input type="hidden" name="choice" value="skip"><button>Claim</button>
+        </form>"""
+    page.route(
+        "http://evil.example/**", lambda route: route.fulfill(body=evil, content_type="text/html")
+    )
+    page.goto("http://evil.example/")
+    page.get_by_role("button", name="Claim").click()
+    expect(page.locator("h1")).to_have_text("That form came from another site")
+    from votes.models import Vote
+
+    assert Vote.objects.filter(tool=tool).count() == 9

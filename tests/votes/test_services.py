@@ -1,9 +1,9 @@
 import pytest
 
-from tests.factories import ToolFactory, VoteFactory
+from tests.factories import ToolFactory, VoteFactory, cast_votes
 from tools.models import Tool
 from tools.verdicts import Verdict
-from votes.models import Vote
+from votes.models import CommunityCount, Vote
 from votes.services import cast_vote, discard_votes, restore_votes, withdraw_vote
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +86,58 @@ def test_discard_and_restore_change_counts_at_once():
     assert set(Vote.objects.values_list("discard_reason", flat=True)) == {"ring", "second look"}
     assert restore_votes(votes=Vote.objects.all()) == 5
     assert community(tool).votes == 5
+
+
+def recount(tool) -> tuple[int, int]:
+    """The community figures counted from the vote rows themselves."""
+    counted = Vote.objects.counted().filter(tool=tool)
+    return (
+        counted.filter(choice=Verdict.SHIP).count(),
+        counted.filter(choice=Verdict.SKIP).count(),
+    )
+
+
+def kept(tool) -> tuple[int, int]:
+    row = CommunityCount.objects.filter(tool=tool).first()
+    return (row.ships, row.skips) if row else (0, 0)
+
+
+def test_kept_counts_follow_every_kind_of_vote_change():
+    tool, other = ToolFactory.create_batch(2)
+    steps = [
+        lambda: cast_vote(tool=tool, voter="a", fingerprint="fa", choice=Verdict.SHIP),
+        lambda: cast_vote(tool=tool, voter="b", fingerprint="fb", choice=Verdict.SKIP),
+        lambda: cast_vote(tool=tool, voter="a", fingerprint="fa", choice=Verdict.SKIP),
+        lambda: cast_vote(tool=tool, voter="a", fingerprint="fa", choice=Verdict.SKIP),
+        lambda: discard_votes(votes=Vote.objects.filter(voter="b"), reason="test"),
+        lambda: cast_vote(tool=tool, voter="b", fingerprint="fb", choice=Verdict.SHIP),
+        lambda: restore_votes(votes=Vote.objects.filter(voter="b")),
+        lambda: withdraw_vote(tool=tool, voter="a"),
+        lambda: cast_votes(other, ships=3, skips=2),
+        # One statement over two tools, as the admin's bulk actions run.
+        lambda: discard_votes(votes=Vote.objects.all(), reason="test"),
+        lambda: restore_votes(votes=Vote.objects.filter(choice=Verdict.SHIP)),
+        lambda: Vote.objects.filter(tool=other, choice=Verdict.SHIP).update(tool=tool),
+        lambda: Vote.objects.filter(voter="b").delete(),
+    ]
+    for step in steps:
+        step()
+        assert kept(tool) == recount(tool)
+        assert kept(other) == recount(other)
+    assert kept(tool) == (3, 0)
+
+
+def test_with_stats_reads_the_kept_counts_and_a_tool_without_votes_has_none():
+    voted, quiet = ToolFactory.create_batch(2)
+    cast_votes(voted, ships=4, skips=1)
+    assert (community(voted).ships, community(voted).skips) == (4, 1)
+    assert not CommunityCount.objects.filter(tool=quiet).exists()
+    assert community(quiet).votes == 0
+
+
+def test_deleting_a_tool_deletes_its_votes_and_counts():
+    tool = ToolFactory()
+    cast_votes(tool, ships=2, skips=2)
+    tool.delete()
+    assert not CommunityCount.objects.exists()
+    assert not Vote.objects.exists()

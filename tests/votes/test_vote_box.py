@@ -22,7 +22,7 @@ def render(source: str, **context) -> str:
 
 
 def pressed_by_box(html: str) -> dict[str, list[str]]:
-    boxes = re.findall(r'id="vote-([\w-]+)" data-vote-box>(.*?)</form>', html, re.S)
+    boxes = re.findall(r'id="vote-([\w-]+)" data-vote-box="[\w-]+"[^>]*>(.*?)</form>', html, re.S)
     return {
         slug: re.findall(r'value="(ship|skip)"[^>]*aria-pressed="true"', body)
         for slug, body in boxes
@@ -50,7 +50,9 @@ def test_without_votes_looked_up_every_tool_shows_as_not_voted():
     tool = ToolFactory()
     html = render(COMPARISON, tools=list(Tool.objects.with_stats()))
     assert pressed_by_box(html) == {tool.slug: []}
-    assert "Would you ship it or skip it?" in html
+    assert "<span data-not-voted>Would you ship it or skip it?" in html
+    # Left for votes.js to mark after the page loads.
+    assert "data-vote-known" not in html
 
 
 def test_no_voter_means_no_query(django_assert_num_queries):

@@ -87,6 +87,11 @@ class Command(BaseCommand):
         generated = "SELECT id FROM tools_tool WHERE slug LIKE %s"
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM votes_vote WHERE tool_id IN ({generated})", [pattern])  # noqa: S608
+            # The votes' triggers left each tool's counts row at zero; it goes with the tool.
+            cursor.execute(
+                f"DELETE FROM votes_communitycount WHERE tool_id IN ({generated})",  # noqa: S608
+                [pattern],
+            )
             cursor.execute(f"DELETE FROM reviews_review WHERE tool_id IN ({generated})", [pattern])  # noqa: S608
             cursor.execute("DELETE FROM tools_tool WHERE slug LIKE %s", [pattern])
             return cursor.rowcount

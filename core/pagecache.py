@@ -1,0 +1,118 @@
+"""The whole-page cache for reading pages every anonymous reader shares.
+
+A shared page's view is wrapped by ``shared_page(versions)``. On each GET the wrapper asks
+``versions`` for the content versions the page is built from (one cheap query, the same
+the ETag is made of), then answers, cheapest first: 304 when the reader holds that ETag;
+the stored bytes when another reader's request already rendered that version; otherwise
+the view renders, and a shareable answer (200, no cookie, not private) is stored under the
+ETag for the next reader. A change to the data changes the versions and so the key: the
+next request renders afresh; nothing needs deleting. Stored answers also expire after
+``fresh_for`` seconds, which bounds what the versions leave out (community counts on list
+pages). Every answer carries the ETag, the shared cache policy, an honest ``Vary`` and the
+page's tags (``xkey``) for a shared HTTP cache to purge by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+
+from core.conditional import SHARED_PAGE, not_modified, page_etag, tag
+
+CACHE_PREFIX = "page:"
+# List pages leave the community counts out of their version (they show dozens of tools):
+# a vote shows on them within this many seconds.
+LIST_PAGE_SECONDS = 5
+# Tool and comparison pages carry their tools' counts in their version, so a vote changes
+# their key at once; this only lets copies nobody reads go.
+VERSIONED_PAGE_SECONDS = 600
+# Header naming a page's tags, as Varnish's xkey module reads them (space-separated).
+TAGS_HEADER = "xkey"
+# Headers the wrapper sets on every answer itself; a stored answer keeps the view's others.
+_OWN_HEADERS = {"etag", "cache-control", "vary", TAGS_HEADER.lower()}
+
+
+@dataclass(frozen=True)
+class PageVersion:
+    """What a shared page is built from (``parts``) and the tags to purge it by."""
+
+    parts: tuple
+    tags: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class _Stored:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    content: bytes
+
+
+def _shareable(response: HttpResponse) -> bool:
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not response.streaming
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+    )
+
+
+def shared_page(
+    versions: Callable[..., PageVersion | None],
+    *,
+    fresh_for: int,
+    vary: tuple[str, ...] = (),
+) -> Callable:
+    """Serve the wrapped GET view from the page cache (see the module docstring).
+
+    ``versions(request, *args, **kwargs)`` returns the page's ``PageVersion``, or None to
+    let the view answer uncached (a redirect, a 404). ``vary`` names the request headers
+    the view's answer depends on (e.g. ``HX-Request`` for a fragment).
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            version = versions(request, *args, **kwargs)
+            if version is None:
+                return view(request, *args, **kwargs)
+            variant = (request.get_full_path(), *(request.headers.get(h, "") for h in vary))
+            etag = page_etag(*variant, *version.parts)
+            response = not_modified(request, etag, **SHARED_PAGE)
+            if response is None:
+                key = CACHE_PREFIX + etag.strip('"')
+                stored = cache.get(key)
+                if stored is None:
+                    response = view(request, *args, **kwargs)
+                    if hasattr(response, "render") and not response.is_rendered:
+                        response.render()
+                    if not _shareable(response):
+                        return response
+                    cache.set(key, _store(response), fresh_for)
+                else:
+                    response = HttpResponse(stored.content, status=stored.status)
+                    for header, value in stored.headers:
+                        response.headers[header] = value
+                tag(response, etag, **SHARED_PAGE)
+            if vary:
+                patch_vary_headers(response, vary)
+            if version.tags:
+                response.headers[TAGS_HEADER] = " ".join(version.tags)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def _store(response: HttpResponse) -> _Stored:
+    headers = tuple(
+        (name, value) for name, value in response.items() if name.lower() not in _OWN_HEADERS
+    )
+    return _Stored(status=response.status_code, headers=headers, content=response.content)
