@@ -1,4 +1,5 @@
 import sys
+import unicodedata
 
 from django.conf import settings
 from django.contrib import admin
@@ -44,6 +45,18 @@ LOGIN_FAILURE_MESSAGE = (
 )
 
 
+def login_key(username: str) -> str:
+    """The account a typed username can sign in as, folded so every spelling shares a limit.
+
+    Django's sign-in form normalises the username with NFKC before looking it up, so
+    fullwidth, ligature and other compatibility spellings reach the same account; case
+    folding on top also joins spellings that differ only in case (or ß and ss), which can
+    only make the limit stricter. Truncated after folding: NFKC can lengthen a string.
+    """
+    folded = unicodedata.normalize("NFKC", username).casefold()
+    return unicodedata.normalize("NFKC", folded).strip()[:300]
+
+
 @never_cache
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin sign-in page, with posted attempts limited per client address and username.
@@ -54,7 +67,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     """
     if request.method == "POST":
         window = settings.ADMIN_LOGIN_WINDOW_SECONDS
-        username = request.POST.get("username", "")[:150].strip().lower()
+        username = login_key(request.POST.get("username", ""))
         over_ip = is_rate_limited(
             "admin-login-ip",
             client_ip(request),
