@@ -45,8 +45,26 @@ class DatabaseUnavailableMiddleware:
 MALFORMED_BODY_ERRORS = (MultiPartParserError, SuspiciousOperation, BadRequest)
 
 
+def _has_nul(request: HttpRequest) -> bool:
+    """A NUL character anywhere in the path, query or form: PostgreSQL cannot hold it in a
+    text value, so it would reach a query only to fail there with a DataError (a 500)."""
+    if "\x00" in request.path_info:
+        return True
+    data = [request.GET]
+    if request.method == "POST":
+        data.append(request.POST)
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for query in data
+        for key, values in query.lists()
+    )
+
+
 class MalformedBodyMiddleware:
     """Parse a POST body up front, so a malformed or oversized one is a 400 on every URL.
+
+    A NUL character in the path, the query string or the form is refused the same way,
+    before any view (the admin's changelist filters included) can pass it to a query.
 
     Django's error handlers are wrapped in requires_csrf_token, which reads request.POST.
     When a POST goes to a URL that does not resolve, that is the first read, and a broken
@@ -58,11 +76,12 @@ class MalformedBodyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST":
-            try:
-                request.POST  # noqa: B018  (reading it is the parse)
-            except MALFORMED_BODY_ERRORS as error:
-                logger.warning("refused a malformed body for %s: %s", request.path, error)
-                # Rendered without the request: nothing on the way may touch the body again.
-                return HttpResponseBadRequest(render_to_string("400.html"))
+        try:
+            malformed = _has_nul(request)
+        except MALFORMED_BODY_ERRORS as error:
+            logger.warning("refused a malformed request for %s: %s", request.path, error)
+            malformed = True
+        if malformed:
+            # Rendered without the request: nothing on the way may touch the body again.
+            return HttpResponseBadRequest(render_to_string("400.html"))
         return self.get_response(request)
