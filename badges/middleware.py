@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 
 from badges.views import badge
 
+EMBED_PREFIX = "/embed/"
 BADGE_PATH = re.compile(r"/api/badge/(?P<slug>[^/]+?)(?:\.svg)?\Z")
 # An error answer on the fast path is a tiny HTML page: nothing to load, nobody to frame it.
 ERROR_HEADERS = {
@@ -50,4 +51,23 @@ class BadgeFastPathMiddleware:
         response = _answer_or_error(request)
         for header, value in ERROR_HEADERS.items():
             response.headers.setdefault(header, value)
+        return response
+
+
+class EmbedWithoutCookiesMiddleware:
+    """The embed card never sets or deletes a cookie, whatever the request carries.
+
+    It is framed on vendors' sites, where a Set-Cookie is a third-party cookie and a
+    privacy question for their readers. Left to themselves, the CSRF middleware replaces a
+    malformed ``csrftoken`` cookie and the session middleware deletes a stale ``sessionid``,
+    so this sits outside both and drops whatever they added.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path_info.startswith(EMBED_PREFIX):
+            response.cookies.clear()
         return response

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "badges.middleware.BadgeFastPathMiddleware",
+    "badges.middleware.EmbedWithoutCookiesMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     "core.middleware.MalformedBodyMiddleware",

@@ -358,3 +358,24 @@ def test_every_error_answer_of_the_badge_fast_path_is_unframeable(production, pa
         assert response["X-Frame-Options"] == "DENY"
         assert csp_directives(response["Content-Security-Policy"])["frame-ancestors"] == "'none'"
         assert_common_headers(response.headers, hsts=True)
+
+
+@pytest.mark.django_db
+def test_embed_never_sets_or_deletes_a_cookie(production, panel):
+    ToolFactory(slug="framed")
+    cookie_sets = [
+        {"csrftoken": "short"},
+        {"csrftoken": "x" * 64},
+        {"sessionid": "stale-session-that-does-not-exist"},
+        {"sessionid": "stale", "csrftoken": "bad!"},
+        {"sos_voter": "forged:value:sig"},
+    ]
+    for cookies in cookie_sets:
+        for method in ("get", "head", "post", "put", "delete"):
+            client = Client(raise_request_exception=False)
+            client.cookies.load(cookies)
+            for path in ("/embed/framed", "/embed/no-such-tool"):
+                response = getattr(client, method)(path, secure=True)
+                assert response.status_code in {200, 404, 405}, (method, path, cookies)
+                assert "Set-Cookie" not in response.headers, (method, path, cookies)
+                assert not response.cookies, (method, path, cookies)
