@@ -5,27 +5,49 @@ from django.conf import settings
 from django.contrib import admin
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from core.cache import redis_reachable
 from core.clientip import client_ip
-from core.middleware import DATABASE_ERRORS, service_unavailable
-from core.ratelimit import is_rate_limited, too_many_requests
+from core.middleware import DATABASE_ERRORS, RETRY_AFTER_SECONDS, service_unavailable
+from core.ratelimit import LimitsUnavailable, is_rate_limited, too_many_requests
 
 
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness plus a round trip to the database; load balancers poll this."""
+    """Liveness plus a round trip to the database and to Redis; load balancers poll this.
+
+    Only the database decides the status code: without Redis every server still answers
+    (more slowly, without its cache), and all of them share that Redis, so taking them out
+    of rotation would help nobody. The body says which part is down.
+    """
+    redis_urls = {settings.REDIS_URL, settings.RATELIMIT_REDIS_URL} - {""}
+    cache = "ok" if all(redis_reachable(url) for url in redis_urls) else "down"
+    if not redis_urls:
+        cache = "local"
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:  # any database failure means "not ready", never a traceback
-        response = JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+        response = JsonResponse(
+            {"status": "unavailable", "database": "down", "cache": cache}, status=503
+        )
         response["Retry-After"] = "5"
         return response
-    return JsonResponse({"status": "ok", "database": "ok"})
+    status = "ok" if cache != "down" else "degraded"
+    return JsonResponse({"status": status, "database": "ok", "cache": cache})
+
+
+def limits_unavailable() -> HttpResponse:
+    """The 503 for a sign-in while its limits cannot be counted; no database needed."""
+    response = HttpResponse(render_to_string("errors/limits_unavailable.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -68,18 +90,22 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         window = settings.ADMIN_LOGIN_WINDOW_SECONDS
         username = login_key(request.POST.get("username", ""))
-        over_ip = is_rate_limited(
-            "admin-login-ip",
-            client_ip(request),
-            limit=settings.ADMIN_LOGIN_ATTEMPTS_PER_IP,
-            window=window,
-        )
-        over_username = username and is_rate_limited(
-            "admin-login-user",
-            username,
-            limit=settings.ADMIN_LOGIN_ATTEMPTS_PER_USERNAME,
-            window=window,
-        )
+        try:
+            over_ip = is_rate_limited(
+                "admin-login-ip",
+                client_ip(request),
+                limit=settings.ADMIN_LOGIN_ATTEMPTS_PER_IP,
+                window=window,
+            )
+            over_username = username and is_rate_limited(
+                "admin-login-user",
+                username,
+                limit=settings.ADMIN_LOGIN_ATTEMPTS_PER_USERNAME,
+                window=window,
+            )
+        except LimitsUnavailable:
+            # No password is checked while attempts cannot be counted.
+            return limits_unavailable()
         if over_ip or over_username:
             response = too_many_requests(
                 request, LOGIN_FAILURE_MESSAGE.format(minutes=max(1, window // 60))

@@ -133,10 +133,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down or hung: reads miss and writes are skipped (core/cache.py), so
+            # pages and badges are served from PostgreSQL instead of failing.
+            "BACKEND": "core.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sos",
             "TIMEOUT": 300,
+            "OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
         }
     }
 else:
@@ -274,6 +277,9 @@ VOTE_RATE_PER_VOTER = env_int("VOTE_RATE_PER_VOTER", 20)
 VOTE_RATE_PER_VOTER_WINDOW = env_int("VOTE_RATE_PER_VOTER_WINDOW", 60)
 VOTE_RATE_PER_IP = env_int("VOTE_RATE_PER_IP", 120)
 VOTE_RATE_PER_IP_WINDOW = env_int("VOTE_RATE_PER_IP_WINDOW", 600)
+# Where rate limits are counted (core/ratelimit.py): REDIS_URL unless set apart. Empty: in
+# each process's local-memory cache, right for a single development process only.
+RATELIMIT_REDIS_URL = os.environ.get("RATELIMIT_REDIS_URL", REDIS_URL)
 # --- Weekly digest, bookmarks and share cards ---------------------------------------------
 # How long an emailed confirmation link stays valid, in seconds.
 NEWSLETTER_CONFIRM_MAX_AGE = env_int("NEWSLETTER_CONFIRM_MAX_AGE", 48 * 3600)
@@ -281,6 +287,10 @@ NEWSLETTER_CONFIRM_MAX_AGE = env_int("NEWSLETTER_CONFIRM_MAX_AGE", 48 * 3600)
 NEWSLETTER_SIGNUP_WINDOW = env_int("NEWSLETTER_SIGNUP_WINDOW", 3600)
 NEWSLETTER_SIGNUP_IP_LIMIT = env_int("NEWSLETTER_SIGNUP_IP_LIMIT", 10)
 NEWSLETTER_SIGNUP_EMAIL_LIMIT = env_int("NEWSLETTER_SIGNUP_EMAIL_LIMIT", 3)
+# Signup emails (confirmations, "already subscribed" notices) per inbox, "+tags" folded,
+# and per domain, in any 24 hours; counted in PostgreSQL.
+NEWSLETTER_EMAILS_PER_MAILBOX = env_int("NEWSLETTER_EMAILS_PER_MAILBOX", 3)
+NEWSLETTER_EMAILS_PER_DOMAIN = env_int("NEWSLETTER_EMAILS_PER_DOMAIN", 100)
 # Digest emails handed to the mail server per connection and per transaction.
 NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 100)
 # Most bookmarks a reader can keep; the bookmarks endpoint refuses longer lists.
