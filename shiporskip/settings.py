@@ -269,9 +269,12 @@ VOTER_COOKIE_SECURE = not DEVELOPMENT
 # Key for the network-and-browser fingerprint; derived from SECRET_KEY when unset. Set it
 # separately to keep fingerprints stable across SECRET_KEY rotations.
 VOTE_FINGERPRINT_KEY = os.environ.get("VOTE_FINGERPRINT_KEY", "")
-# Counted votes one fingerprint (IP /24 or /48 + user agent) may hold per tool; further
-# voters from it are recorded already discarded, for editors to review.
-VOTES_PER_FINGERPRINT = env_int("VOTES_PER_FINGERPRINT", 5)
+# New votes one network (IPv4 /24, IPv6 /48) may add to a tool's count in 24 hours; more
+# are recorded but set aside (discarded with a reason), for editors to count again.
+VOTES_PER_NETWORK_PER_DAY = env_int("VOTES_PER_NETWORK_PER_DAY", 5)
+# A visitor without a voter cookie repeating the same vote from the same network and
+# browser within this many seconds is the voter just minted (a no-JS double-click).
+VOTE_DOUBLE_SUBMIT_SECONDS = env_int("VOTE_DOUBLE_SUBMIT_SECONDS", 10)
 # Vote POSTs allowed per voter and per client IP, each per window of seconds.
 VOTE_RATE_PER_VOTER = env_int("VOTE_RATE_PER_VOTER", 20)
 VOTE_RATE_PER_VOTER_WINDOW = env_int("VOTE_RATE_PER_VOTER_WINDOW", 60)

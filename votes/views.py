@@ -165,11 +165,11 @@ def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             withdraw_vote(tool=tool, voter=voter)
     else:
         just_cast = {tool.pk: choice}
-        voter = voter or identity.new_voter_id()
-        cast_vote(
+        voter = cast_vote(
             tool=tool,
             voter=voter,
             fingerprint=identity.fingerprint(request),
+            network=identity.network(request),
             choice=Verdict(choice),
         )
 
