@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
+
+from core.watchdog import deadline
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +32,15 @@ def service_unavailable() -> HttpResponse:
 
 
 class DatabaseUnavailableMiddleware:
+    """A database outage is a 503 page, and a hung database one within seconds: every
+    request waits at most ``DB_REQUEST_DEADLINE_SECONDS`` on PostgreSQL (core/watchdog.py)."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        with deadline(settings.DB_REQUEST_DEADLINE_SECONDS):
+            return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DATABASE_ERRORS):

@@ -1,5 +1,8 @@
+import os
 import sys
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 
 from django.conf import settings
 from django.contrib import admin
@@ -14,6 +17,35 @@ from core.cache import redis_reachable
 from core.clientip import client_ip
 from core.middleware import DATABASE_ERRORS, RETRY_AFTER_SECONDS, service_unavailable
 from core.ratelimit import LimitsUnavailable, is_rate_limited, too_many_requests
+from core.watchdog import deadline
+
+_probe: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _probe_database() -> bool:
+    try:
+        with deadline(settings.HEALTHZ_DATABASE_SECONDS), connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # any database failure means "not ready", never a traceback
+        connection.close()  # the next probe connects afresh
+        return False
+    return True
+
+
+def database_answers() -> bool:
+    """One round trip to PostgreSQL, given at most ``HEALTHZ_DATABASE_SECONDS``.
+
+    The probe runs on one thread of its own per process (keeping its own connection), so
+    even a connection attempt to a hung server, which cannot be cut short below libpq's two
+    seconds, never holds up the answer; probes queue behind a stuck one and time out.
+    """
+    global _probe
+    if _probe is None or _probe[0] != os.getpid():
+        _probe = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz"))
+    try:
+        return _probe[1].submit(_probe_database).result(timeout=settings.HEALTHZ_DATABASE_SECONDS)
+    except FuturesTimeout:
+        return False
 
 
 @require_safe
@@ -29,10 +61,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     cache = "ok" if all(redis_reachable(url) for url in redis_urls) else "down"
     if not redis_urls:
         cache = "local"
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:  # any database failure means "not ready", never a traceback
+    if not database_answers():
         response = JsonResponse(
             {"status": "unavailable", "database": "down", "cache": cache}, status=503
         )

@@ -125,8 +125,14 @@ DATABASES = {
     )
 }
 DATABASES["default"].setdefault("OPTIONS", {})
-# An unreachable database fails a request in seconds instead of hanging it.
-DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+# An unreachable database fails a request in seconds instead of hanging it (2 is the
+# least libpq and psycopg accept).
+DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
+# A hung PostgreSQL (stopped, or cut off by a partition) answers nothing and the kernel
+# keeps the connection open: a request waiting on a query longer than this in all has its
+# connection cut and gets the 503 page (core/watchdog.py); /healthz waits less.
+DB_REQUEST_DEADLINE_SECONDS = float(os.environ.get("DB_REQUEST_DEADLINE_SECONDS", "7"))
+HEALTHZ_DATABASE_SECONDS = float(os.environ.get("HEALTHZ_DATABASE_SECONDS", "1.5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
