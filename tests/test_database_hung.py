@@ -60,6 +60,7 @@ def test_a_hung_database_answers_within_seconds_and_recovers_without_a_restart()
             try:
                 # A load balancer's probe on a server with threads free: under two seconds.
                 lone_probe = timed_get(base_url + "/healthz")
+
                 # Requests arriving while it is hung, several at once.
                 def hit(path: str) -> None:
                     results.setdefault(path, []).append(timed_get(base_url + path))
