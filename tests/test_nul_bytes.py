@@ -47,6 +47,8 @@ def test_a_nul_in_any_admin_changelist_filter_is_a_400(client, editor, django_us
         "/?page=%00",
         "/tools/%00/",
         "/compare/?a=%00",
+        "/compare/cursor%00-vs-github-copilot/",
+        "/compare/pick/?a=cursor&b=github-copilot%00",
         "/newsletter/?x=%00",
         "/admin/login/?next=%00",
     ],

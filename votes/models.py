@@ -88,7 +88,7 @@ class Vote(models.Model):
     fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
     # Keyed hash of the /24 or /48 network alone: the daily cap on new votes keys on it,
     # because the user agent in the fingerprint is the sender's to choose.
-    network = models.CharField(max_length=64, blank=True)
+    network = models.CharField(max_length=64, blank=True, db_default="")
     choice = models.CharField(max_length=4, choices=Verdict.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
