@@ -42,7 +42,7 @@ from functools import cache
 
 import redis
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from badges.models import DailyCount, FlushedBatch, Hit, PendingHit
@@ -135,7 +135,11 @@ def record_hit(kind: Hit, tool_id: int) -> None:
             logger.warning("Redis unavailable for badge counts; counting in PostgreSQL")
         else:
             return
-    PendingHit.objects.create(tool_id=tool_id, day=day, kind=kind)
+    try:
+        PendingHit.objects.create(tool_id=tool_id, day=day, kind=kind)
+    except (OperationalError, InterfaceError):
+        # PostgreSQL is away too: the badge still answers, this one hit is not counted.
+        logger.warning("database unavailable; a badge %s was not counted", kind)
 
 
 def _parse_batch(key: str, fields: dict[bytes, bytes]) -> dict[tuple[int, datetime.date], list]:

@@ -79,6 +79,13 @@ def badge_data(slug: str) -> BadgeData | None:
     return data
 
 
+def last_known(slug: str) -> BadgeData | None:
+    """What this process last read for ``slug``, however old: the badge to show while the
+    database cannot be asked (None if it never knew)."""
+    local = _local.get(slug)
+    return local[1] if local is not None else None
+
+
 def _shared(slug: str) -> BadgeData | None:
     key = cache_key(slug)
     cached = cache.get(key)

@@ -8,6 +8,8 @@ that a vendor pasted must never turn into a broken image.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.http import (
     HttpRequest,
@@ -20,16 +22,20 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from badges import svg
 from badges.counters import record_hit
-from badges.data import badge_data
+from badges.data import badge_data, last_known
 from badges.models import Hit
 from core.conditional import not_modified, tag
 from core.htmx import HtmxHttpRequest
+from core.middleware import DATABASE_ERRORS
 from tools.models import Tool
+
+logger = logging.getLogger(__name__)
 
 BADGE_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 # The embed is the one page other sites may frame; it runs no script at all.
@@ -47,7 +53,13 @@ def is_impression(request: HttpRequest) -> bool:
 
 @require_safe
 def badge(request: HttpRequest, slug: str) -> HttpResponse:
-    data = badge_data(slug)
+    try:
+        data = badge_data(slug)
+    except DATABASE_ERRORS:
+        # Still an image in the vendor's page: the last verdict this process saw, or the
+        # neutral badge; never the HTML outage page.
+        logger.warning("database unavailable; badge for %s from what this process knew", slug)
+        data = last_known(slug)
     rendered = svg.render(data, request.GET.get("style"), request.GET.get("theme"))
     if data is not None and is_impression(request):
         # A 304 is still a view of the badge, so count before answering it.
@@ -77,6 +89,8 @@ def click(request: HttpRequest, slug: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("pages:tool", kwargs={"slug": data.slug}))
 
 
+# No form posts here, so no CSRF check either: a POST is a plain 405 like any other method.
+@csrf_exempt
 @require_safe
 @xframe_options_exempt
 @csp_override(EMBED_CSP)

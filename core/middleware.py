@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
+
+from core.watchdog import deadline
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +32,15 @@ def service_unavailable() -> HttpResponse:
 
 
 class DatabaseUnavailableMiddleware:
+    """A database outage is a 503 page, and a hung database one within seconds: every
+    request waits at most ``DB_REQUEST_DEADLINE_SECONDS`` on PostgreSQL (core/watchdog.py)."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        with deadline(settings.DB_REQUEST_DEADLINE_SECONDS):
+            return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DATABASE_ERRORS):
@@ -45,8 +52,26 @@ class DatabaseUnavailableMiddleware:
 MALFORMED_BODY_ERRORS = (MultiPartParserError, SuspiciousOperation, BadRequest)
 
 
+def _has_nul(request: HttpRequest) -> bool:
+    """A NUL character anywhere in the path, query or form: PostgreSQL cannot hold it in a
+    text value, so it would reach a query only to fail there with a DataError (a 500)."""
+    if "\x00" in request.path_info:
+        return True
+    data = [request.GET]
+    if request.method == "POST":
+        data.append(request.POST)
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for query in data
+        for key, values in query.lists()
+    )
+
+
 class MalformedBodyMiddleware:
     """Parse a POST body up front, so a malformed or oversized one is a 400 on every URL.
+
+    A NUL character in the path, the query string or the form is refused the same way,
+    before any view (the admin's changelist filters included) can pass it to a query.
 
     Django's error handlers are wrapped in requires_csrf_token, which reads request.POST.
     When a POST goes to a URL that does not resolve, that is the first read, and a broken
@@ -58,11 +83,12 @@ class MalformedBodyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST":
-            try:
-                request.POST  # noqa: B018  (reading it is the parse)
-            except MALFORMED_BODY_ERRORS as error:
-                logger.warning("refused a malformed body for %s: %s", request.path, error)
-                # Rendered without the request: nothing on the way may touch the body again.
-                return HttpResponseBadRequest(render_to_string("400.html"))
+        try:
+            malformed = _has_nul(request)
+        except MALFORMED_BODY_ERRORS as error:
+            logger.warning("refused a malformed request for %s: %s", request.path, error)
+            malformed = True
+        if malformed:
+            # Rendered without the request: nothing on the way may touch the body again.
+            return HttpResponseBadRequest(render_to_string("400.html"))
         return self.get_response(request)

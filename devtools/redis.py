@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from devtools import PortTaken, ServiceError
 from devtools.system import (
     current_user,
     ensure_command,
+    free_port,
     locked,
     port_from_env,
     port_in_use,
@@ -33,11 +37,10 @@ from devtools.system import (
 DEFAULT_PORT = 63790
 
 # volatile-lru evicts only keys that carry an expiry, least recently used first. Django's
-# cache gives every page, card and badge entry one, so they make room for each other; the
-# badge counters (hashes without an expiry, moved into PostgreSQL every minute) are never
-# evicted, and a rate limit that is being hit stays recently used. allkeys-lru could drop
-# pending badge hits. Rate-limit windows that must never be evicted can later be stored
-# without an expiry, or in a Redis of their own, and this policy already spares them.
+# cache gives every page, card and badge entry one, so they make room for each other. Rate
+# limit counts (core/ratelimit.py) and badge hits waiting for their flush are kept without
+# an expiry, so no amount of cached pages or share cards can evict them; each cleans up
+# after itself instead. allkeys-lru could drop both. compose.yaml runs the same policy.
 CONFIG = """\
 # ShipOrSkip dev/test Redis (devtools/redis.py); the port is given on the command line.
 bind 127.0.0.1
@@ -204,3 +207,66 @@ class LocalRedis:
 def check_external(url: str) -> None:
     """REDIS_URL is set: say so; its clients report an unreachable server themselves."""
     log(f"REDIS_URL is set ({url.split('@')[-1]}); not starting the local Redis")
+
+
+# ---------------------------------------------------------------------- throwaway servers
+class Throwaway:
+    """A Redis of a test's own, to stop, freeze and bound without disturbing anyone else."""
+
+    def __init__(self, folder: Path, port: int, options: list[str]) -> None:
+        self.folder, self.port, self.options = folder, port, options
+        self.process = _spawn(folder, port, options)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers, as in a hung server."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        self.thaw()
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def start(self) -> None:
+        self.process = _spawn(self.folder, self.port, self.options)
+        _wait_ready(self.port)
+
+
+def _spawn(folder: Path, port: int, options: list[str]) -> subprocess.Popen:
+    server = ensure_command("redis-server", package="redis-server", why="a throwaway Redis")
+    command = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--dir", str(folder), *options]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_ready(port: int) -> None:
+    deadline = time.monotonic() + 15
+    while not ping(port):
+        if time.monotonic() > deadline:
+            raise ServiceError("the throwaway Redis did not start")
+        time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def throwaway_redis(
+    *, maxmemory: str = "64mb", policy: str = "volatile-lru"
+) -> Iterator[Throwaway]:
+    """redis-server on a free port with nothing on disk, stopped and removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="sos-redis-"))
+    options = ["--maxmemory", maxmemory, "--maxmemory-policy", policy]
+    server = Throwaway(folder, free_port(), options)
+    try:
+        _wait_ready(server.port)
+        yield server
+    finally:
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            server.thaw()
+            server.process.kill()
+            server.process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -53,6 +53,43 @@ class Subscriber(models.Model):
         return "confirmed" if self.confirmed_at else "pending"
 
 
+def mailbox_of(email: str) -> tuple[str, str]:
+    """(mailbox, domain) an address delivers to: case and "+tag" suffixes folded, so
+    ``Victim+1@Example.com`` and ``victim@example.com`` are one inbox."""
+    local, _, domain = email.strip().rpartition("@")
+    local = local.split("+", 1)[0] or local
+    domain = domain.lower().rstrip(".")
+    return f"{local.lower()}@{domain}", domain
+
+
+class EmailSentQuerySet(models.QuerySet):
+    def since(self, moment: datetime.datetime) -> EmailSentQuerySet:
+        return self.filter(sent_at__gte=moment)
+
+
+class EmailSent(models.Model):
+    """One signup email sent (a confirmation or an "already subscribed" notice).
+
+    Kept a couple of days, to limit how many such emails one inbox and one domain get per
+    day however many addresses, tags and networks the signups come from.
+    """
+
+    mailbox = models.CharField(max_length=254)
+    domain = models.CharField(max_length=254)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    objects = EmailSentQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["mailbox", "sent_at"], name="emailsent_mailbox_idx"),
+            models.Index(fields=["domain", "sent_at"], name="emailsent_domain_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox} at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
 def week_of(moment: datetime.datetime | None = None) -> datetime.date:
     """The Monday (UTC) that names the digest week ``moment`` falls in."""
     day = (moment or timezone.now()).astimezone(datetime.UTC).date()

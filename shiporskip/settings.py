@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "badges.middleware.BadgeFastPathMiddleware",
+    "badges.middleware.EmbedWithoutCookiesMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     "core.middleware.MalformedBodyMiddleware",
@@ -126,18 +127,27 @@ DATABASES = {
     )
 }
 DATABASES["default"].setdefault("OPTIONS", {})
-# An unreachable database fails a request in seconds instead of hanging it.
-DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+# An unreachable database fails a request in seconds instead of hanging it (2 is the
+# least libpq and psycopg accept).
+DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
+# A hung PostgreSQL (stopped, or cut off by a partition) answers nothing and the kernel
+# keeps the connection open: a request waiting on a query longer than this in all has its
+# connection cut and gets the 503 page (core/watchdog.py); /healthz waits less.
+DB_REQUEST_DEADLINE_SECONDS = float(os.environ.get("DB_REQUEST_DEADLINE_SECONDS", "7"))
+HEALTHZ_DATABASE_SECONDS = float(os.environ.get("HEALTHZ_DATABASE_SECONDS", "1.5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down or hung: reads miss and writes are skipped (core/cache.py), so
+            # pages and badges are served from PostgreSQL instead of failing.
+            "BACKEND": "core.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sos",
             "TIMEOUT": 300,
+            "OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
         }
     }
 else:
@@ -269,14 +279,20 @@ VOTER_COOKIE_SECURE = not DEVELOPMENT
 # Key for the network-and-browser fingerprint; derived from SECRET_KEY when unset. Set it
 # separately to keep fingerprints stable across SECRET_KEY rotations.
 VOTE_FINGERPRINT_KEY = os.environ.get("VOTE_FINGERPRINT_KEY", "")
-# Counted votes one fingerprint (IP /24 or /48 + user agent) may hold per tool; further
-# voters from it are recorded already discarded, for editors to review.
-VOTES_PER_FINGERPRINT = env_int("VOTES_PER_FINGERPRINT", 5)
+# New votes one network (IPv4 /24, IPv6 /48) may add to a tool's count in 24 hours; more
+# are recorded but set aside (discarded with a reason), for editors to count again.
+VOTES_PER_NETWORK_PER_DAY = env_int("VOTES_PER_NETWORK_PER_DAY", 5)
+# A visitor without a voter cookie repeating the same vote from the same network and
+# browser within this many seconds is the voter just minted (a no-JS double-click).
+VOTE_DOUBLE_SUBMIT_SECONDS = env_int("VOTE_DOUBLE_SUBMIT_SECONDS", 10)
 # Vote POSTs allowed per voter and per client IP, each per window of seconds.
 VOTE_RATE_PER_VOTER = env_int("VOTE_RATE_PER_VOTER", 20)
 VOTE_RATE_PER_VOTER_WINDOW = env_int("VOTE_RATE_PER_VOTER_WINDOW", 60)
 VOTE_RATE_PER_IP = env_int("VOTE_RATE_PER_IP", 120)
 VOTE_RATE_PER_IP_WINDOW = env_int("VOTE_RATE_PER_IP_WINDOW", 600)
+# Where rate limits are counted (core/ratelimit.py): REDIS_URL unless set apart. Empty: in
+# each process's local-memory cache, right for a single development process only.
+RATELIMIT_REDIS_URL = os.environ.get("RATELIMIT_REDIS_URL", REDIS_URL)
 # --- Weekly digest, bookmarks and share cards ---------------------------------------------
 # How long an emailed confirmation link stays valid, in seconds.
 NEWSLETTER_CONFIRM_MAX_AGE = env_int("NEWSLETTER_CONFIRM_MAX_AGE", 48 * 3600)
@@ -284,6 +300,10 @@ NEWSLETTER_CONFIRM_MAX_AGE = env_int("NEWSLETTER_CONFIRM_MAX_AGE", 48 * 3600)
 NEWSLETTER_SIGNUP_WINDOW = env_int("NEWSLETTER_SIGNUP_WINDOW", 3600)
 NEWSLETTER_SIGNUP_IP_LIMIT = env_int("NEWSLETTER_SIGNUP_IP_LIMIT", 10)
 NEWSLETTER_SIGNUP_EMAIL_LIMIT = env_int("NEWSLETTER_SIGNUP_EMAIL_LIMIT", 3)
+# Signup emails (confirmations, "already subscribed" notices) per inbox, "+tags" folded,
+# and per domain, in any 24 hours; counted in PostgreSQL.
+NEWSLETTER_EMAILS_PER_MAILBOX = env_int("NEWSLETTER_EMAILS_PER_MAILBOX", 3)
+NEWSLETTER_EMAILS_PER_DOMAIN = env_int("NEWSLETTER_EMAILS_PER_DOMAIN", 100)
 # Digest emails handed to the mail server per connection and per transaction.
 NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 100)
 # Most bookmarks a reader can keep; the bookmarks endpoint refuses longer lists.

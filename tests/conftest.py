@@ -29,8 +29,9 @@ def pytest_configure(config):
     url = urlunsplit(urlsplit(url)._replace(path=f"/{worker + 1}"))
     os.environ["REDIS_URL"] = url
     os.environ.pop("BADGES_COUNTER_REDIS_URL", None)
+    os.environ.pop("RATELIMIT_REDIS_URL", None)
     caches = {alias: {**options, "LOCATION": url} for alias, options in settings.CACHES.items()}
-    override_settings(CACHES=caches, BADGES_COUNTER_REDIS_URL=url).enable()
+    override_settings(CACHES=caches, BADGES_COUNTER_REDIS_URL=url, RATELIMIT_REDIS_URL=url).enable()
 
 
 @pytest.fixture(autouse=True)

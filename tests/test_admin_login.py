@@ -78,3 +78,47 @@ def test_other_addresses_and_usernames_are_unaffected(client, editor, strict_lim
 def test_the_sign_in_page_itself_is_never_limited(client, strict_limits):
     for _ in range(10):
         assert client.get("/admin/login/").status_code == 200
+
+
+# Spellings that Django's sign-in form (NFKC) turns into "edna", or that differ in case.
+EDNA_SPELLINGS = [
+    "\uff45\uff44\uff4e\uff41",  # fullwidth e, d, n, a
+    "\uff25\uff24\uff2e\uff21",  # fullwidth capitals
+    "\uff45dna",
+    "\u1d49dna",  # modifier letter small e
+    "\u24d4dna",  # circled e
+    " EdNa ",
+]
+
+
+def test_every_spelling_of_a_locked_out_username_is_refused_without_a_password_check(
+    client, editor, strict_limits
+):
+    from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+    for attempt in range(3):
+        sign_in(client, "edna", f"wrong guess {attempt}", ip=f"198.51.100.{attempt}")
+    checks = []
+
+    def checked(sender, **kwargs):
+        checks.append(kwargs)
+
+    user_login_failed.connect(checked)
+    user_logged_in.connect(checked)
+    try:
+        statuses = [
+            sign_in(client, spelling, "correct horse battery", ip=f"192.0.2.{n}").status_code
+            for n, spelling in enumerate(EDNA_SPELLINGS)
+        ]
+    finally:
+        user_login_failed.disconnect(checked)
+        user_logged_in.disconnect(checked)
+    assert statuses == [429] * len(EDNA_SPELLINGS)
+    assert checks == []
+    assert client.get("/admin/").status_code == 302
+
+
+def test_failures_under_other_spellings_count_against_the_account(client, editor, strict_limits):
+    for n, spelling in enumerate(EDNA_SPELLINGS[:3]):
+        sign_in(client, spelling, "wrong guess", ip=f"198.51.100.{n}")
+    assert sign_in(client, "edna", "correct horse battery", ip="203.0.113.7").status_code == 429

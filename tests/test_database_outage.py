@@ -33,7 +33,7 @@ pytestmark = pytest.mark.server
 PAGES = ["/", "/tools/mixtral-8x22b/", "/tools/cursor/", "/healthz"]
 VOTED_TOOL = "cursor"
 # Every ballot comes from a new voter on one network: no limit may refuse them.
-VOTE_ENV = {"VOTES_PER_FINGERPRINT": "100000", "VOTE_RATE_PER_IP": "100000"}
+VOTE_ENV = {"VOTES_PER_NETWORK_PER_DAY": "100000", "VOTE_RATE_PER_IP": "100000"}
 
 
 class KeepRedirects(urllib.request.HTTPRedirectHandler):

@@ -334,3 +334,44 @@ def test_production_settings_over_gunicorn_behind_a_tls_proxy():
         code, headers, _ = fetch(base_url + "/", {})
         assert code == 200
         assert "Strict-Transport-Security" not in headers
+
+
+@pytest.mark.django_db
+def test_every_error_answer_of_the_badge_fast_path_is_unframeable(production, panel, settings):
+    ToolFactory(slug="badged")
+    overfull = "&".join(f"f{n}=1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 5))
+    answers = [
+        production.post("/api/badge/badged.svg", secure=True),
+        production.put("/api/badge/badged.svg", secure=True),
+        production.delete("/api/badge/badged", secure=True),
+        production.patch("/api/badge/badged", secure=True),
+        production.options("/api/badge/badged.svg", secure=True),
+        production.get("/api/badge/badged.svg", secure=True, HTTP_HOST="evil.example"),
+        production.get(f"/api/badge/badged.svg?{overfull}", secure=True),
+    ]
+    assert [response.status_code for response in answers] == [405] * 5 + [400] * 2
+    for response in answers:
+        assert response["X-Frame-Options"] == "DENY"
+        assert csp_directives(response["Content-Security-Policy"])["frame-ancestors"] == "'none'"
+        assert_common_headers(response.headers, hsts=True)
+
+
+@pytest.mark.django_db
+def test_embed_never_sets_or_deletes_a_cookie(production, panel):
+    ToolFactory(slug="framed")
+    cookie_sets = [
+        {"csrftoken": "short"},
+        {"csrftoken": "x" * 64},
+        {"sessionid": "stale-session-that-does-not-exist"},
+        {"sessionid": "stale", "csrftoken": "bad!"},
+        {"sos_voter": "forged:value:sig"},
+    ]
+    for cookies in cookie_sets:
+        for method in ("get", "head", "post", "put", "delete"):
+            client = Client(raise_request_exception=False)
+            client.cookies.load(cookies)
+            for path in ("/embed/framed", "/embed/no-such-tool"):
+                response = getattr(client, method)(path, secure=True)
+                assert response.status_code in {200, 404, 405}, (method, path, cookies)
+                assert "Set-Cookie" not in response.headers, (method, path, cookies)
+                assert not response.cookies, (method, path, cookies)

@@ -23,13 +23,19 @@ class CountedFilter(admin.SimpleListFilter):
     parameter_name = "counted"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Counted"), ("no", "Discarded")]
+        return [
+            ("yes", "Counted"),
+            ("no", "Discarded"),
+            ("set-aside", "Set aside automatically (over the daily network cap)"),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.counted()
         if self.value() == "no":
             return queryset.discarded()
+        if self.value() == "set-aside":
+            return queryset.set_aside()
         return queryset
 
 
@@ -48,7 +54,7 @@ class VoteAdmin(admin.ModelAdmin):
         "discard_reason",
     ]
     list_filter = [CountedFilter, "choice", "created_at", "tool__category", "tool"]
-    search_fields = ["tool__name", "voter", "fingerprint"]
+    search_fields = ["tool__name", "voter", "fingerprint", "=network"]
     list_select_related = ["tool"]
     date_hierarchy = "created_at"
     actions = ["discard", "count_again"]
@@ -127,7 +133,7 @@ class VoteAdmin(admin.ModelAdmin):
             row
             | {
                 "url": changelist + "?" + urlencode({"fingerprint": row["fingerprint"]}),
-                "over_limit": row["voters"] > settings.VOTES_PER_FINGERPRINT,
+                "over_limit": row["voters"] > settings.VOTES_PER_NETWORK_PER_DAY,
             }
             for row in recent.per_fingerprint()[:PATTERN_ROWS]
         ]
@@ -138,7 +144,8 @@ class VoteAdmin(admin.ModelAdmin):
             "days": PATTERN_DAYS,
             "tool_days": tool_days,
             "fingerprints": fingerprints,
-            "voters_per_fingerprint": settings.VOTES_PER_FINGERPRINT,
+            "votes_per_network": settings.VOTES_PER_NETWORK_PER_DAY,
+            "set_aside_url": changelist + "?counted=set-aside",
             "changelist_url": changelist,
         }
         return TemplateResponse(request, "admin/votes/vote/patterns.html", context)

@@ -79,13 +79,19 @@ def network_prefix(ip: str) -> str:
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
+def _keyed(purpose: str, value: str) -> str:
+    secret = settings.VOTE_FINGERPRINT_KEY or settings.SECRET_KEY
+    return salted_hmac(purpose, value, secret=secret, algorithm="sha256").hexdigest()
+
+
 def fingerprint(request: HttpRequest) -> str:
     """64 hex characters identifying network and browser, keyed by a server secret."""
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:MAX_USER_AGENT]
-    secret = settings.VOTE_FINGERPRINT_KEY or settings.SECRET_KEY
-    return salted_hmac(
-        "shiporskip.votes.fingerprint",
-        f"{network_prefix(client_ip(request))}\n{user_agent}",
-        secret=secret,
-        algorithm="sha256",
-    ).hexdigest()
+    return _keyed(
+        "shiporskip.votes.fingerprint", f"{network_prefix(client_ip(request))}\n{user_agent}"
+    )
+
+
+def network(request: HttpRequest) -> str:
+    """64 hex characters identifying the client's /24 or /48 network, keyed the same way."""
+    return _keyed("shiporskip.votes.network", network_prefix(client_ip(request)))

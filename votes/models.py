@@ -14,12 +14,21 @@ if TYPE_CHECKING:
     from tools.models import Tool
 
 
+# The reason votes/services.py gives a vote over the daily network cap starts with this.
+SET_ASIDE_PREFIX = "Set aside automatically"
+
+
 class VoteQuerySet(models.QuerySet):
     def counted(self) -> VoteQuerySet:
         return self.filter(discarded_at__isnull=True)
 
     def discarded(self) -> VoteQuerySet:
         return self.filter(discarded_at__isnull=False)
+
+    def set_aside(self) -> VoteQuerySet:
+        """Discarded automatically for going over the daily network cap, not by an editor."""
+        from_cap = Q(discard_reason__startswith=SET_ASIDE_PREFIX)
+        return self.discarded().filter(from_cap)
 
     def since(self, moment: datetime) -> VoteQuerySet:
         return self.filter(created_at__gte=moment)
@@ -78,13 +87,17 @@ class Vote(models.Model):
     """One visitor's community vote on one tool.
 
     ``voter`` is the id from the visitor's signed cookie; ``fingerprint`` is a keyed hash
-    of network and client (never the raw IP) used to spot one client minting many voters.
-    Discarded votes are kept for audit but stop counting.
+    of network and client (never the raw IP) used to spot one client minting many voters,
+    ``network`` the same of the network alone. Discarded votes (by editors, or set aside
+    automatically over the daily network cap) are kept for audit but stop counting.
     """
 
     tool = models.ForeignKey("tools.Tool", on_delete=models.CASCADE, related_name="votes")
     voter = models.CharField(max_length=64)
     fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    # Keyed hash of the /24 or /48 network alone: the daily cap on new votes keys on it,
+    # because the user agent in the fingerprint is the sender's to choose.
+    network = models.CharField(max_length=64, blank=True, db_default="")
     choice = models.CharField(max_length=4, choices=Verdict.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -109,6 +122,7 @@ class Vote(models.Model):
                 name="vote_counted_idx",
             ),
             models.Index(fields=["created_at"], name="vote_created_idx"),
+            models.Index(fields=["tool", "network", "created_at"], name="vote_network_day_idx"),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,8 @@ on the votes table in the same transaction, never computed or written here.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -15,49 +17,84 @@ from django.utils import timezone
 
 from tools.models import Tool
 from tools.verdicts import Verdict
-from votes.models import Vote
+from votes.identity import new_voter_id
+from votes.models import SET_ASIDE_PREFIX, Vote
 
-OVER_FINGERPRINT_LIMIT = "Automatic: more voters from one network and browser than allowed"
+SET_ASIDE_REASON = f"{SET_ASIDE_PREFIX}: more new votes from one network than a day allows"
 
 
-def cast_vote(*, tool: Tool, voter: str, fingerprint: str, choice: Verdict) -> None:
-    """Record ``voter``'s choice on ``tool``, replacing any earlier choice.
+def _voter_seconds_ago(*, tool: Tool, fingerprint: str, choice: Verdict) -> str | None:
+    """A voter minted moments ago on this tool by the same network and browser, with the
+    same choice: the first of a double-click without JavaScript, whose cookie the second
+    request could not carry yet."""
+    since = timezone.now() - timedelta(seconds=settings.VOTE_DOUBLE_SUBMIT_SECONDS)
+    return (
+        Vote.objects.filter(tool=tool, fingerprint=fingerprint, choice=choice)
+        .since(since)
+        .order_by("-created_at")
+        .values_list("voter", flat=True)
+        .first()
+    )
 
-    A new voter whose fingerprint already holds ``VOTES_PER_FINGERPRINT`` counted votes on
-    this tool is recorded but discarded, so cookie-clearing cannot stuff the count and
-    editors can still review (and restore) the votes. An existing vote keeps its discard
-    state: changing one's mind never brings a discarded vote back.
+
+def cast_vote(
+    *, tool: Tool, voter: str | None, fingerprint: str, network: str, choice: Verdict
+) -> str:
+    """Record the choice of ``voter`` (None: a visitor without a voter cookie) on ``tool``,
+    replacing any earlier choice; returns the voter id the vote is recorded under.
+
+    A vote that is new on this tool is counted only while its network (``network``, a
+    keyed /24 or /48) has added fewer than ``VOTES_PER_NETWORK_PER_DAY`` counted votes to
+    the tool in the last 24 hours. Beyond that it is recorded but set aside (discarded with
+    ``SET_ASIDE_REASON``), for editors to review and count again: an office behind one
+    address still votes, and cookie-clearing cannot stuff the count. An existing vote keeps
+    its discard state: changing one's mind never brings a discarded vote back.
+
+    New votes from one network on one tool are serialised, so two requests cannot both
+    see room under the cap, and a visitor without a cookie who repeats the same choice
+    within ``VOTE_DOUBLE_SUBMIT_SECONDS`` from the same network and browser is taken to be
+    the voter just minted, so a double-click counts once.
     """
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            # Serialise new voters from one fingerprint on one tool, so two requests
-            # cannot both see room under the limit.
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                [f"vote:{tool.pk}:{fingerprint}"],
+        if voter is None or not Vote.objects.filter(tool=tool, voter=voter).exists():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                    [f"vote:{tool.pk}:{network}"],
+                )
+            if voter is None:
+                repeated = _voter_seconds_ago(tool=tool, fingerprint=fingerprint, choice=choice)
+                if repeated is not None:
+                    return repeated
+                voter = new_voter_id()
+            since = timezone.now() - timedelta(days=1)
+            counted_today = (
+                Vote.objects.counted()
+                .filter(tool=tool, network=network)
+                .since(since)
+                .exclude(voter=voter)
+                .count()
             )
-        others = (
-            Vote.objects.counted()
-            .filter(tool=tool, fingerprint=fingerprint)
-            .exclude(voter=voter)
-            .count()
-        )
-        over_limit = others >= settings.VOTES_PER_FINGERPRINT
+            set_aside = counted_today >= settings.VOTES_PER_NETWORK_PER_DAY
+        else:
+            set_aside = False  # not a new vote: the upsert below keeps its discard state
         Vote.objects.bulk_create(
             [
                 Vote(
                     tool=tool,
                     voter=voter,
                     fingerprint=fingerprint,
+                    network=network,
                     choice=choice,
-                    discarded_at=timezone.now() if over_limit else None,
-                    discard_reason=OVER_FINGERPRINT_LIMIT if over_limit else "",
+                    discarded_at=timezone.now() if set_aside else None,
+                    discard_reason=SET_ASIDE_REASON if set_aside else "",
                 )
             ],
             update_conflicts=True,
             unique_fields=["tool", "voter"],
             update_fields=["choice", "updated_at"],
         )
+    return voter
 
 
 def withdraw_vote(*, tool: Tool, voter: str) -> None:

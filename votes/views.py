@@ -108,8 +108,14 @@ def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         return _refuse(request, None, "That request is far too large to be a vote.", status=413)
 
     ip_window = settings.VOTE_RATE_PER_IP_WINDOW
+    # With Redis away the request rates cannot be counted; the vote goes on, and what it
+    # may add to the count is still capped per network by PostgreSQL (votes/services.py).
     if is_rate_limited(
-        "vote-ip", client_ip(request), limit=settings.VOTE_RATE_PER_IP, window=ip_window
+        "vote-ip",
+        client_ip(request),
+        limit=settings.VOTE_RATE_PER_IP,
+        window=ip_window,
+        if_unavailable=False,
     ):
         # Only an htmx request needs the tool, to show the message inside its vote box.
         tool = Tool.objects.published().filter(slug=slug).first() if request.htmx else None
@@ -142,7 +148,11 @@ def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
     voter_window = settings.VOTE_RATE_PER_VOTER_WINDOW
     if voter and is_rate_limited(
-        "vote-voter", voter, limit=settings.VOTE_RATE_PER_VOTER, window=voter_window
+        "vote-voter",
+        voter,
+        limit=settings.VOTE_RATE_PER_VOTER,
+        window=voter_window,
+        if_unavailable=False,
     ):
         return _refuse(
             request,
@@ -159,11 +169,11 @@ def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             withdraw_vote(tool=tool, voter=voter)
     else:
         just_cast = {tool.pk: choice}
-        voter = voter or identity.new_voter_id()
-        cast_vote(
+        voter = cast_vote(
             tool=tool,
             voter=voter,
             fingerprint=identity.fingerprint(request),
+            network=identity.network(request),
             choice=Verdict(choice),
         )
 

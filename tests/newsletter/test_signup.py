@@ -305,3 +305,50 @@ def test_mail_server_down_says_so_and_promises_nothing(client, monkeypatch):
     htmx = sign_up(client, "reader@example.com", headers={"HX-Request": "true"})
     assert htmx.status_code == 503
     assert "Check your inbox" not in htmx.content.decode()
+
+
+def test_plus_tagged_signups_from_many_networks_send_one_inbox_three_emails(client, settings):
+    settings.NEWSLETTER_SIGNUP_IP_LIMIT = 100
+    # The hourly attempt limit would stop them sooner; this is about the daily email limit.
+    settings.NEWSLETTER_SIGNUP_EMAIL_LIMIT = 100
+    statuses = [
+        sign_up(client, f"Victim+{n}@Example.com", REMOTE_ADDR=f"198.51.100.{n}").status_code
+        for n in range(1, 31)
+    ]
+    assert statuses == [302] * 3 + [429] * 27
+    assert len(mail.outbox) == 3
+    refused = sign_up(client, "victim@example.com", REMOTE_ADDR="192.0.2.1")
+    assert refused.status_code == 429
+    assert "already sent several emails to this address today" in refused.content.decode()
+    # Someone else at the same domain is not held back by the victim's limit.
+    assert sign_up(client, "colleague@example.com", REMOTE_ADDR="192.0.2.2").status_code == 302
+    assert len(mail.outbox) == 4
+
+
+def test_one_domain_gets_at_most_its_daily_ceiling_of_signup_emails(client, settings):
+    settings.NEWSLETTER_SIGNUP_IP_LIMIT = 100
+    settings.NEWSLETTER_EMAILS_PER_DOMAIN = 5
+    statuses = [
+        sign_up(client, f"person{n}@target.example", REMOTE_ADDR=f"198.51.100.{n}").status_code
+        for n in range(8)
+    ]
+    assert statuses == [302] * 5 + [429] * 3
+    assert len(mail.outbox) == 5
+    htmx = sign_up(client, "late@target.example", headers={"HX-Request": "true"})
+    assert htmx.status_code == 429
+    assert "as many signup emails to addresses at this domain" in htmx.content.decode()
+    assert sign_up(client, "reader@other.example").status_code == 302
+
+
+def test_the_inbox_limit_is_per_day(client, settings, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.NEWSLETTER_SIGNUP_IP_LIMIT = 100
+    settings.NEWSLETTER_SIGNUP_EMAIL_LIMIT = 100
+    for n in range(3):
+        assert sign_up(client, f"victim+{n}@example.com").status_code == 302
+    tomorrow = timezone.now() + timedelta(days=1, minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: tomorrow)
+    assert sign_up(client, "victim+new@example.com").status_code == 302

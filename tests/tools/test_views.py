@@ -109,7 +109,7 @@ def test_odd_page_numbers_do_not_break_the_home_page(client, many_tools):
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 def test_later_pages_list_the_older_tools_with_their_verdicts(

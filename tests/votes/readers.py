@@ -16,17 +16,20 @@ class _KeepRedirects(urllib.request.HTTPRedirectHandler):
 
 
 class Reader:
-    def __init__(self, user_agent: str = "ShipOrSkipTestReader/1.0") -> None:
+    def __init__(self, user_agent: str = "ShipOrSkipTestReader/1.0", *, address: str = "") -> None:
         self.jar = http.cookiejar.CookieJar()
         self.user_agent = user_agent
+        # Sent as X-Forwarded-For: the reader's address to a server that trusts 127.0.0.1.
+        self.address = address
         self._opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.jar), _KeepRedirects()
         )
 
     def _send(self, url: str, data: bytes | None = None, headers: dict | None = None):
-        request = urllib.request.Request(
-            url, data=data, headers={"User-Agent": self.user_agent, **(headers or {})}
-        )
+        sent = {"User-Agent": self.user_agent, **(headers or {})}
+        if self.address:
+            sent["X-Forwarded-For"] = self.address
+        request = urllib.request.Request(url, data=data, headers=sent)
         try:
             with self._opener.open(request, timeout=60) as response:
                 return response.status, response.read().decode()

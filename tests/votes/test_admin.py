@@ -132,3 +132,41 @@ def test_admin_vote_pages_query_count_is_constant(client, editor, django_assert_
         assert client.get(reverse(PATTERNS)).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse(CHANGELIST)).status_code == 200
+
+
+def test_editors_find_votes_set_aside_by_the_network_cap_and_count_them_in_bulk(
+    client, editor, settings
+):
+    from tools.verdicts import Verdict
+    from votes.services import cast_vote
+
+    settings.VOTES_PER_NETWORK_PER_DAY = 5
+    tool = ToolFactory(name="Office Favourite")
+    for n in range(12):
+        cast_vote(
+            tool=tool,
+            voter=f"colleague-{n}",
+            fingerprint=f"fp{n}",
+            network="office",
+            choice=Verdict.SHIP,
+        )
+    VoteFactory(tool=tool, voter="by-hand", discarded_at=timezone.now(), discard_reason="ring")
+    assert Tool.objects.with_stats().get(pk=tool.pk).community.votes == 5
+
+    client.force_login(editor)
+    listed = client.get(reverse(CHANGELIST), {"counted": "set-aside"})
+    assert listed.status_code == 200
+    html = listed.content.decode()
+    assert html.count("Set aside automatically") >= 7
+    assert "by-hand" not in html
+    patterns = client.get(reverse(PATTERNS)).content.decode()
+    assert reverse(CHANGELIST) + "?counted=set-aside" in patterns
+
+    set_aside = Vote.objects.set_aside()
+    response = client.post(
+        reverse(CHANGELIST) + "?counted=set-aside",
+        {"action": "count_again", "_selected_action": [vote.pk for vote in set_aside]},
+    )
+    assert response.status_code == 302
+    assert Tool.objects.with_stats().get(pk=tool.pk).community.votes == 12
+    assert Vote.objects.discarded().get().voter == "by-hand"

@@ -29,7 +29,9 @@ LIVE_ENV = {
     "VOTE_RATE_PER_VOTER": "1000",
     "VOTE_RATE_PER_IP_WINDOW": "10000000",
     "VOTE_RATE_PER_VOTER_WINDOW": "10000000",
-    "VOTES_PER_FINGERPRINT": "5",
+    "VOTES_PER_NETWORK_PER_DAY": "5",
+    # Each reader may stand on a network of its own (X-Forwarded-For via this proxy).
+    "TRUSTED_PROXIES": "127.0.0.1",
 }
 
 
@@ -58,7 +60,8 @@ def community(tool):
 def test_200_concurrent_votes_from_distinct_voters_all_count(server):
     tool = ToolFactory()
     cast_votes(tool, ships=7, skips=3)
-    readers = [Reader(user_agent=f"Reader/{n}") for n in range(200)]
+    # Two hundred readers on two hundred networks: no network cap is near.
+    readers = [Reader(user_agent=f"Reader/{n}", address=f"10.1.{n}.7") for n in range(200)]
     with ThreadPoolExecutor(max_workers=32) as pool:
         list(pool.map(lambda reader: reader.open(f"{server}/tools/{tool.slug}/"), readers))
 
@@ -116,10 +119,10 @@ def test_concurrent_flips_end_in_one_consistent_vote(server):
     assert "1 vote so far" in page
 
 
-def test_cookie_clearing_from_one_client_counts_only_up_to_the_fingerprint_limit(server):
+def test_cookie_clearing_from_one_client_counts_only_up_to_the_network_cap(server):
     """30 first votes at once from one browser on one network, each with fresh cookies."""
     tool = ToolFactory()
-    readers = [Reader(user_agent="SameBrowser/1.0") for _ in range(30)]
+    readers = [Reader(user_agent=f"SameBrowser/1.{n}") for n in range(30)]
     for reader in readers:
         reader.open(f"{server}/tools/{tool.slug}/")
 
@@ -164,3 +167,57 @@ def test_kept_counts_equal_a_full_recount_after_concurrent_votes_changes_and_dis
         recount = (counted.filter(choice="ship").count(), counted.filter(choice="skip").count())
         after = community(tool)
         assert (after.ships, after.skips) == recount
+
+
+def test_one_address_changing_its_user_agent_40_times_counts_5_the_rest_set_aside(server):
+    """Clear cookies, change the User-Agent, vote; 40 times from one address."""
+    tool = ToolFactory()
+    cast_votes(tool, ships=3)
+    statuses = []
+    for n in range(40):
+        reader = Reader(user_agent=f"Mozilla/5.0 (Attempt {n})", address="203.0.113.50")
+        reader.open(f"{server}/tools/{tool.slug}/")
+        statuses.append(reader.vote(server, tool.slug, "ship", htmx=n % 2 == 1))
+
+    # Nobody is refused: the office behind one address sees its votes taken.
+    assert Counter(statuses) == {302: 20, 200: 20}
+    assert community(tool).votes == 3 + 5
+    assert Vote.objects.filter(tool=tool).count() == 3 + 40
+    assert Vote.objects.filter(tool=tool).set_aside().count() == 35
+    # The public figure is what is counted, never what was set aside.
+    assert "8 votes so far" in Reader().open(f"{server}/tools/{tool.slug}/")
+    # Another network voting on the same tool is not held back.
+    elsewhere = Reader(address="198.51.100.9")
+    elsewhere.open(f"{server}/tools/{tool.slug}/")
+    assert elsewhere.vote(server, tool.slug, "skip") == 302
+    assert community(tool).votes == 9
+
+
+def test_20_concurrent_first_submits_without_javascript_count_once(server):
+    """A double-click (or a stuck key) on "Ship it" before any voter cookie exists."""
+    tool = ToolFactory()
+    cast_votes(tool, ships=2)
+    readers = [Reader(user_agent="OneBrowser/2.0", address="192.0.2.77") for _ in range(20)]
+    for reader in readers:
+        reader.open(f"{server}/tools/{tool.slug}/")
+
+    statuses = all_at_once(
+        [lambda r=r: r.vote(server, tool.slug, "ship") for r in readers], threads=20
+    )
+
+    assert set(statuses) == {302}
+    assert community(tool).votes == 2 + 1
+    assert Vote.objects.filter(tool=tool).count() == 2 + 1
+    # Every submit answered with the same voter, so the reader can change or withdraw it.
+    voters = {reader.voter_cookie.split(":")[0] for reader in readers}
+    assert len(voters) == 1
+
+
+def test_two_quick_clicks_without_a_cookie_count_once(server):
+    tool = ToolFactory()
+    first, second = (Reader(user_agent="Clicky/1", address="192.0.2.90") for _ in range(2))
+    for reader in (first, second):
+        reader.open(f"{server}/tools/{tool.slug}/")
+    assert first.vote(server, tool.slug, "ship") == 302
+    assert second.vote(server, tool.slug, "ship") == 302
+    assert community(tool).votes == 1

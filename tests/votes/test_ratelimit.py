@@ -75,8 +75,12 @@ def test_per_voter_limit_answers_429_and_records_nothing_more(settings):
 def test_per_ip_limit_holds_even_when_cookies_are_cleared(settings):
     settings.VOTE_RATE_PER_IP = 3
     tool = ToolFactory()
+    # A fresh browser each time (a repeat from the same one would be one voter anyway).
     statuses = [
-        Client().post(f"/tools/{tool.slug}/vote/", {"choice": "ship"}).status_code for _ in range(5)
+        Client(HTTP_USER_AGENT=f"Browser/{n}")
+        .post(f"/tools/{tool.slug}/vote/", {"choice": "ship"})
+        .status_code
+        for n in range(5)
     ]
     assert statuses == [302, 302, 302, 429, 429]
     assert Vote.objects.count() == 3

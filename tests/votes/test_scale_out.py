@@ -25,7 +25,7 @@ SHARED_ENV = {
     # Windows of about four months: the test never straddles two of them.
     "VOTE_RATE_PER_IP_WINDOW": "10000000",
     "VOTE_RATE_PER_VOTER_WINDOW": "10000000",
-    "VOTES_PER_FINGERPRINT": "1000",
+    "VOTES_PER_NETWORK_PER_DAY": "1000",
 }
 
 

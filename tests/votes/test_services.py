@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from tests.factories import ToolFactory, VoteFactory, cast_votes
 from tools.models import Tool
@@ -13,11 +16,17 @@ def community(tool):
     return Tool.objects.with_stats().get(pk=tool.pk).community
 
 
+def cast(tool, voter, *, fingerprint="fp", network="net", choice=Verdict.SHIP):
+    return cast_vote(
+        tool=tool, voter=voter, fingerprint=fingerprint, network=network, choice=choice
+    )
+
+
 def test_cast_then_change_updates_one_row(settings):
     tool = ToolFactory()
-    cast_vote(tool=tool, voter="v1", fingerprint="fp", choice=Verdict.SHIP)
+    cast_vote(tool=tool, voter="v1", fingerprint="fp", network="net", choice=Verdict.SHIP)
     first = Vote.objects.get()
-    cast_vote(tool=tool, voter="v1", fingerprint="fp", choice=Verdict.SKIP)
+    cast_vote(tool=tool, voter="v1", fingerprint="fp", network="net", choice=Verdict.SKIP)
     vote = Vote.objects.get()
     assert vote.pk == first.pk
     assert vote.choice == Verdict.SKIP
@@ -25,33 +34,60 @@ def test_cast_then_change_updates_one_row(settings):
     assert vote.created_at == first.created_at
 
 
-def test_new_voters_beyond_the_fingerprint_limit_are_kept_but_not_counted(settings):
-    settings.VOTES_PER_FINGERPRINT = 3
+def test_new_votes_beyond_the_daily_network_cap_are_set_aside(settings):
+    settings.VOTES_PER_NETWORK_PER_DAY = 3
     tool = ToolFactory()
+    # One network, a different browser each time: the user agent does not matter.
     for n in range(5):
-        cast_vote(tool=tool, voter=f"v{n}", fingerprint="one-laptop", choice=Verdict.SHIP)
-    cast_vote(tool=tool, voter="elsewhere", fingerprint="other", choice=Verdict.SHIP)
+        cast(tool, f"v{n}", fingerprint=f"browser-{n}", network="one-office")
+    cast(tool, "elsewhere", network="other")
     assert Vote.objects.count() == 6
     assert community(tool).votes == 4
-    flagged = Vote.objects.discarded()
+    flagged = Vote.objects.set_aside()
     assert sorted(flagged.values_list("voter", flat=True)) == ["v3", "v4"]
-    assert all("Automatic" in vote.discard_reason for vote in flagged)
+    assert all("Set aside automatically" in vote.discard_reason for vote in flagged)
 
 
-def test_fingerprint_limit_is_per_tool(settings):
-    settings.VOTES_PER_FINGERPRINT = 1
+def test_the_network_cap_is_per_day(settings):
+    settings.VOTES_PER_NETWORK_PER_DAY = 1
+    tool = ToolFactory()
+    cast(tool, "yesterday", network="office")
+    Vote.objects.update(created_at=timezone.now() - timedelta(days=1, minutes=1))
+    cast(tool, "today", network="office")
+    cast(tool, "today-again", network="office")
+    assert sorted(Vote.objects.counted().values_list("voter", flat=True)) == [
+        "today",
+        "yesterday",
+    ]
+
+
+def test_a_visitor_without_a_cookie_repeating_a_vote_at_once_is_one_voter(settings):
+    tool = ToolFactory()
+    first = cast_vote(tool=tool, voter=None, fingerprint="fp", network="n", choice=Verdict.SHIP)
+    again = cast_vote(tool=tool, voter=None, fingerprint="fp", network="n", choice=Verdict.SHIP)
+    other = cast_vote(tool=tool, voter=None, fingerprint="fp2", network="n", choice=Verdict.SHIP)
+    assert first == again != other
+    assert community(tool).votes == 2
+    Vote.objects.update(created_at=timezone.now() - timedelta(seconds=30))
+    later = cast_vote(tool=tool, voter=None, fingerprint="fp", network="n", choice=Verdict.SHIP)
+    assert later not in (first, other)
+    assert community(tool).votes == 3
+
+
+def test_network_cap_is_per_tool(settings):
+    settings.VOTES_PER_NETWORK_PER_DAY = 1
     first, second = ToolFactory.create_batch(2)
-    cast_vote(tool=first, voter="v1", fingerprint="fp", choice=Verdict.SHIP)
-    cast_vote(tool=second, voter="v1", fingerprint="fp", choice=Verdict.SHIP)
+    cast_vote(tool=first, voter="v1", fingerprint="fp", network="net", choice=Verdict.SHIP)
+    cast_vote(tool=second, voter="v1", fingerprint="fp", network="net", choice=Verdict.SHIP)
     assert Vote.objects.counted().count() == 2
 
 
 def test_a_counted_voter_can_still_change_their_mind_at_the_limit(settings):
-    settings.VOTES_PER_FINGERPRINT = 2
+    settings.VOTES_PER_NETWORK_PER_DAY = 2
     tool = ToolFactory()
-    cast_vote(tool=tool, voter="v1", fingerprint="fp", choice=Verdict.SHIP)
-    cast_vote(tool=tool, voter="v2", fingerprint="fp", choice=Verdict.SHIP)
-    cast_vote(tool=tool, voter="v2", fingerprint="fp", choice=Verdict.SKIP)
+    cast_vote(tool=tool, voter="v1", fingerprint="fp", network="net", choice=Verdict.SHIP)
+    cast_vote(tool=tool, voter="v2", fingerprint="fp", network="net", choice=Verdict.SHIP)
+    cast_vote(tool=tool, voter="v2", fingerprint="fp", network="net", choice=Verdict.SKIP)
     assert community(tool).ships == 1
     assert community(tool).skips == 1
 
@@ -59,7 +95,9 @@ def test_a_counted_voter_can_still_change_their_mind_at_the_limit(settings):
 def test_changing_a_discarded_vote_does_not_bring_it_back():
     vote = VoteFactory(choice=Verdict.SHIP)
     discard_votes(votes=Vote.objects.all(), reason="ring")
-    cast_vote(tool=vote.tool, voter=vote.voter, fingerprint="fresh", choice=Verdict.SKIP)
+    cast_vote(
+        tool=vote.tool, voter=vote.voter, fingerprint="fresh", network="net", choice=Verdict.SKIP
+    )
     vote.refresh_from_db()
     assert vote.choice == Verdict.SKIP
     assert vote.discarded_at is not None
@@ -70,7 +108,9 @@ def test_withdrawing_a_discarded_vote_keeps_the_audit_row():
     vote = VoteFactory()
     discard_votes(votes=Vote.objects.all(), reason="ring")
     withdraw_vote(tool=vote.tool, voter=vote.voter)
-    cast_vote(tool=vote.tool, voter=vote.voter, fingerprint="fp", choice=Verdict.SHIP)
+    cast_vote(
+        tool=vote.tool, voter=vote.voter, fingerprint="fp", network="net", choice=Verdict.SHIP
+    )
     assert Vote.objects.get().discarded_at is not None
 
 

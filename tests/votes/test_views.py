@@ -165,6 +165,11 @@ def test_unsafe_next_falls_back_to_the_tool_page(client, tool, next_url):
 @pytest.mark.parametrize("next_url", ["/a\r\nSet-Cookie: x=1", "/\x00", "/ok?q=<script>"])
 def test_odd_local_next_is_never_a_500_or_a_header_injection(client, tool, next_url):
     response = client.post(vote_url(tool), {"choice": "ship", "next": next_url})
+    # A NUL anywhere in a form is refused outright (core.middleware), recording nothing.
+    if "\x00" in next_url:
+        assert response.status_code == 400
+        assert not tool.votes.exists()
+        return
     assert response.status_code == 302
     assert "\n" not in response["Location"]
     assert "x" not in response.cookies
