@@ -189,7 +189,9 @@ WHITENOISE_MAX_AGE = 3600
 
 # Request limits: oversized bodies and query strings are refused before any view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
+# The largest form is the tool's admin page with a full panel of seven inline reviews
+# (about 90 fields as a browser posts them); public forms hold a handful.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 # Security headers. Plain http is allowed only for a local development server.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEVELOPMENT)

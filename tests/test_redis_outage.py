@@ -36,7 +36,11 @@ opener = urllib.request.build_opener(KeepRedirects)
 
 def fetch(url: str, data: dict | None = None, cookie: str = "") -> tuple[int, str, float]:
     body = urllib.parse.urlencode(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers={"Cookie": cookie})
+    headers = {"Cookie": cookie}
+    if data is not None:  # what a browser sends with a form posted from the site's own page
+        origin = "/".join(url.split("/")[:3])
+        headers |= {"Origin": origin, "Sec-Fetch-Site": "same-origin"}
+    request = urllib.request.Request(url, data=body, headers=headers)
     started = time.monotonic()
     try:
         with opener.open(request, timeout=20) as response:
@@ -47,13 +51,15 @@ def fetch(url: str, data: dict | None = None, cookie: str = "") -> tuple[int, st
 
 
 def form_post(base_url: str, page: str, action: str, fields: dict) -> tuple[int, str, float]:
+    """Post a form as a browser would: the admin's carries Django's token, public ones none."""
     with urllib.request.urlopen(base_url + page, timeout=20) as response:
         html = response.read().decode()
-        cookie = SimpleCookie(response.headers["Set-Cookie"])["csrftoken"].value
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
-    return fetch(
-        base_url + action, {**fields, "csrfmiddlewaretoken": token}, cookie=f"csrftoken={cookie}"
-    )
+        cookies = SimpleCookie(response.headers.get("Set-Cookie", ""))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if token is None:
+        return fetch(base_url + action, fields)
+    cookie = f"csrftoken={cookies['csrftoken'].value}"
+    return fetch(base_url + action, {**fields, "csrfmiddlewaretoken": token[1]}, cookie=cookie)
 
 
 def every_kind_of_request(base_url: str, slug: str, n: int) -> dict[str, tuple[int, str, float]]:

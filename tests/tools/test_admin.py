@@ -168,3 +168,31 @@ def test_unpublishing_and_publishing_turn_the_badge_at_once(
     assert "SHIP" in client.get(badge).content.decode()
     tool.refresh_from_db()
     assert tool.is_published
+
+
+def test_editor_saves_a_tool_with_a_full_panel_of_seven_reviews(client, editor, panel):
+    """Every field a browser posts for the change form, hidden ids included."""
+    tool = ToolFactory(name="Zed")
+    client.force_login(editor)
+    data = {
+        "name": tool.name,
+        "slug": tool.slug,
+        "tagline": tool.tagline,
+        "category": str(tool.category_id),
+        "entry_price": tool.entry_price,
+        "pricing": "",
+        "best_for": "",
+        "description": "",
+        "website": "",
+        "vendor": "",
+        "status": "published",
+        "published_at_0": "2026-01-05",
+        "published_at_1": "09:00:00",
+        "_save": "Save",
+        **inline_data(panel, ["ship"] * 5 + ["skip"] * 2),
+    }
+    for index in range(len(panel)):
+        data |= {f"reviews-{index}-id": "", f"reviews-{index}-tool": str(tool.pk)}
+    response = client.post(reverse("admin:tools_tool_change", args=[tool.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Review.objects.filter(tool=tool).count() == 7

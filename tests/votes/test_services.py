@@ -145,12 +145,12 @@ def kept(tool) -> tuple[int, int]:
 def test_kept_counts_follow_every_kind_of_vote_change():
     tool, other = ToolFactory.create_batch(2)
     steps = [
-        lambda: cast_vote(tool=tool, voter="a", fingerprint="fa", choice=Verdict.SHIP),
-        lambda: cast_vote(tool=tool, voter="b", fingerprint="fb", choice=Verdict.SKIP),
-        lambda: cast_vote(tool=tool, voter="a", fingerprint="fa", choice=Verdict.SKIP),
-        lambda: cast_vote(tool=tool, voter="a", fingerprint="fa", choice=Verdict.SKIP),
+        lambda: cast_vote(tool=tool, voter="a", fingerprint="fa", network="n", choice=Verdict.SHIP),
+        lambda: cast_vote(tool=tool, voter="b", fingerprint="fb", network="n", choice=Verdict.SKIP),
+        lambda: cast_vote(tool=tool, voter="a", fingerprint="fa", network="n", choice=Verdict.SKIP),
+        lambda: cast_vote(tool=tool, voter="a", fingerprint="fa", network="n", choice=Verdict.SKIP),
         lambda: discard_votes(votes=Vote.objects.filter(voter="b"), reason="test"),
-        lambda: cast_vote(tool=tool, voter="b", fingerprint="fb", choice=Verdict.SHIP),
+        lambda: cast_vote(tool=tool, voter="b", fingerprint="fb", network="n", choice=Verdict.SHIP),
         lambda: restore_votes(votes=Vote.objects.filter(voter="b")),
         lambda: withdraw_vote(tool=tool, voter="a"),
         lambda: cast_votes(other, ships=3, skips=2),
