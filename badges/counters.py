@@ -46,6 +46,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from badges.models import DailyCount, FlushedBatch, Hit, PendingHit
+from core.cache import REDIS_FAILURES
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def _idle(connection: redis.Connection) -> bool:
         return False
     try:
         return not connection.can_read(timeout=0)
-    except (redis.RedisError, OSError):
+    except REDIS_FAILURES:
         return False
 
 
@@ -87,7 +88,7 @@ class _SendOnlyConnection(threading.local):
             raise redis.ConnectionError("counter Redis failed recently; backing off")
         try:
             self._send(url, *command)
-        except (redis.RedisError, OSError):
+        except REDIS_FAILURES:
             self.close()
             self.retry_at = time.monotonic() + RETRY_AFTER_SECONDS
             raise
@@ -130,7 +131,7 @@ def record_hit(kind: Hit, tool_id: int) -> None:
     if url := counter_url():
         try:
             _send_only.send(url, "HINCRBY", live_key(kind, day), str(tool_id), 1)
-        except (redis.RedisError, OSError):
+        except REDIS_FAILURES:
             # Keep the count even when Redis is away: the database path is exact too.
             logger.warning("Redis unavailable for badge counts; counting in PostgreSQL")
         else:

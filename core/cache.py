@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5.0
 _down_until = 0.0
+# What a Redis call can raise when Redis is away or a connection breaks mid-answer: redis-py
+# reports a connection torn down during its handshake as a ValueError from its buffer.
+REDIS_FAILURES = (redis.RedisError, OSError, ValueError)
 
 
 @memoise
@@ -33,7 +36,7 @@ def redis_client(url: str) -> redis.Redis:
 def redis_reachable(url: str) -> bool:
     try:
         return bool(redis_client(url).ping())
-    except (redis.RedisError, OSError):
+    except REDIS_FAILURES:
         return False
 
 
@@ -51,7 +54,7 @@ def _degrading(default):
                 return default() if callable(default) else default
             try:
                 return method(self, *args, **kwargs)
-            except (redis.RedisError, OSError) as error:
+            except REDIS_FAILURES as error:
                 _down_until = time.monotonic() + RETRY_SECONDS
                 logger.warning("cache unavailable, serving without it: %s", error)
                 return default() if callable(default) else default

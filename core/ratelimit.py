@@ -23,14 +23,13 @@ import hashlib
 import logging
 import time
 
-import redis
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
 
-from core.cache import redis_client
+from core.cache import REDIS_FAILURES, redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ def _count_in_redis(url: str, scope: str, field: str, window: int, index: int) -
     pipeline.delete(window_key(scope, window, index - 1))
     try:
         count, _ = pipeline.execute()
-    except (redis.RedisError, OSError) as error:
+    except REDIS_FAILURES as error:
         logger.warning("rate limits unavailable (%s): %s", scope, error)
         raise LimitsUnavailable(str(error)) from error
     return count
