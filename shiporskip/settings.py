@@ -133,8 +133,8 @@ DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNEC
 # A hung PostgreSQL (stopped, or cut off by a partition) answers nothing and the kernel
 # keeps the connection open: a request waiting on a query longer than this in all has its
 # connection cut and gets the 503 page (core/watchdog.py); /healthz waits less.
-DB_REQUEST_DEADLINE_SECONDS = float(os.environ.get("DB_REQUEST_DEADLINE_SECONDS", "7"))
-HEALTHZ_DATABASE_SECONDS = float(os.environ.get("HEALTHZ_DATABASE_SECONDS", "1.5"))
+DB_REQUEST_DEADLINE_SECONDS = float(os.environ.get("DB_REQUEST_DEADLINE_SECONDS", "4.5"))
+HEALTHZ_DATABASE_SECONDS = float(os.environ.get("HEALTHZ_DATABASE_SECONDS", "1"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
