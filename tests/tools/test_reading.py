@@ -29,15 +29,19 @@ def test_home_sections_sort_tools_into_top_shipped_and_most_divided(client, pane
     review_tool(pending, panel, "s")
 
     html = text_of(client.get(reverse("pages:home")))
-    top = html.split('id="top-heading"')[1].split("</section>")[0]
-    divided = html.split('id="divided-heading"')[1].split("</section>")[0]
-    latest = html.split('id="latest-heading"')[1]
+    top = html.split('id="top-shipped-heading"')[1].split("</section>")[0]
+    divided = html.split('id="most-divided-heading"')[1].split("</section>")[0]
+    latest = html.split('id="latest-heading"')[1].split("</section>")[0]
 
     assert top.index("Unanimous") < top.index("Narrow Win")
     assert "Even Split" not in top
-    assert "Even Split" in divided and "Narrow Win" in divided
+    # Each tool shows once: Narrow Win leads with the shipped, so "divided" skips it.
+    assert "Even Split" in divided and "Narrow Win" not in divided
     assert "Unanimous" not in divided and "Still Pending" not in divided
-    assert latest.index("Still Pending") < latest.index("Unanimous")
+    assert "Still Pending" in latest and "Unanimous" not in latest
+
+    divided_page = text_of(client.get(reverse("pages:section", args=["most-divided"])))
+    assert "Even Split" in divided_page and "Narrow Win" in divided_page
 
 
 def test_home_shows_featured_comparisons_of_published_tools_only(client, catalogue):
@@ -51,15 +55,17 @@ def test_home_shows_featured_comparisons_of_published_tools_only(client, catalog
     assert "Hidden Draft" not in featured
 
 
-def test_home_page_two_is_the_next_slice_of_latest(client, catalogue):
-    first = text_of(client.get(reverse("pages:home")))
-    second = client.get(reverse("pages:home"), {"page": 2})
-    html = text_of(second)
+def test_latest_page_two_is_the_next_slice_and_old_home_pages_lead_there(client, catalogue):
+    latest = reverse("pages:section", args=["latest"])
+    first = text_of(client.get(latest))
+    html = text_of(client.get(latest, {"page": 2}))
     assert "Page 2 of 3" in html
     assert "Top shipped" not in html
     assert "— page 2</title>" in html
-    assert 'rel="canonical" href="http://127.0.0.1:8000/?page=2"' in html
+    assert 'rel="canonical" href="http://127.0.0.1:8000/verdicts/latest/?page=2"' in html
     assert "Page 1 of 3" in first
+    old = client.get(reverse("pages:home"), {"page": 2})
+    assert (old.status_code, old["Location"]) == (301, f"{latest}?page=2")
 
 
 def test_tool_page_share_box_has_the_share_text_and_links(client, panel, settings):
@@ -68,7 +74,7 @@ def test_tool_page_share_box_has_the_share_text_and_links(client, panel, setting
     review_tool(tool, panel, "ssss")
     html = text_of(client.get(tool.get_absolute_url()))
     expected = (
-        "Cursor verdict: SHIP — 4 ships · 0 skips from the expert panel. "
+        "Cursor verdict: SHIP 🚀 4 ships · 0 skips from the expert panel "
         "Full review: https://shiporskip.example/tools/cursor/"
     )
     assert f'<p class="share-text" id="share-text">{expected}</p>' in html

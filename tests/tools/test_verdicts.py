@@ -165,7 +165,9 @@ def test_a_pending_panel_reads_the_same_on_every_surface(client, panel):
         html = response.content.decode()
         assert "2 of 3 reviews in" in html, name
         assert "so far" not in html.replace("votes so far", ""), name
-    assert "(2 of 3 reviews in)" in surfaces["tool page"].content.decode()
+    assert "PENDING ⏳ 2 of 3 reviews in from the expert panel" in (
+        surfaces["tool page"].content.decode()
+    )
 
 
 def test_a_retired_critics_published_review_still_counts(panel):
