@@ -96,9 +96,9 @@ def test_badge_refuses_writes_with_405(client, shipped):
 
 def test_style_and_theme_choose_the_image(client, shipped):
     card = client.get("/api/badge/mixtral-8x22b.svg?style=card&theme=dark")
-    compact = client.get("/api/badge/mixtral-8x22b.svg")
+    compact = client.get("/api/badge/mixtral-8x22b.svg?style=compact")
     assert b'width="360" height="90"' in card.content
-    assert b'height="20"' in compact.content
+    assert b'width="360" height="20"' in compact.content
     assert card["ETag"] != compact["ETag"]
 
 
@@ -272,13 +272,13 @@ def test_every_other_page_still_refuses_framing(client, shipped):
 def test_tool_page_offers_previews_and_copy_ready_snippets(client, shipped):
     html = client.get(shipped.get_absolute_url()).content.decode()
     assert "Embed this verdict" in html
-    assert 'src="/api/badge/mixtral-8x22b.svg?style=compact&amp;theme=auto"' in html
-    assert '<iframe class="embed-frame" src="/embed/mixtral-8x22b?theme=auto"' in html
+    assert 'src="/api/badge/mixtral-8x22b" alt=' in html
+    assert '<iframe class="embed-frame" src="/embed/mixtral-8x22b"' in html
     # Snippets are shown as text, escaped once, ready to copy.
     assert (
-        "&lt;a href=&quot;http://127.0.0.1:8000/api/badge-click/mixtral-8x22b&quot;&gt;"
-        "&lt;img src=&quot;http://127.0.0.1:8000/api/badge/mixtral-8x22b.svg?"
-        "style=compact&amp;amp;theme=auto&quot;"
+        "&lt;a href=&quot;http://127.0.0.1:8000/api/badge-click/mixtral-8x22b&quot; "
+        "target=&quot;_blank&quot; rel=&quot;noopener&quot;&gt;"
+        "&lt;img src=&quot;http://127.0.0.1:8000/api/badge/mixtral-8x22b&quot;"
     ) in html
     assert "alt=&quot;ShipOrSkip verdict on Mixtral 8x22B&quot; width=&quot;" in html
     assert "[![ShipOrSkip verdict on Mixtral 8x22B](http://127.0.0.1:8000/api/badge/" in html
@@ -287,6 +287,7 @@ def test_tool_page_offers_previews_and_copy_ready_snippets(client, shipped):
     assert 'data-copy-target="#snippet-html"' in html
     assert 'data-copy-target="#snippet-markdown"' in html
     assert 'data-copy-target="#snippet-iframe"' in html
+    assert 'data-copy-target="#snippet-iframe-strict"' in html
 
 
 def test_tool_page_with_a_full_panel_keeps_its_query_budget(
@@ -307,18 +308,18 @@ def test_snippet_options_work_without_javascript(client, shipped):
     assert "<h1>Badge and embed for Mixtral 8x22B</h1>" in html
     assert 'value="card" checked' in html
     assert 'value="dark" checked' in html
-    assert "mixtral-8x22b.svg?style=card&amp;theme=dark" in html
+    assert "/api/badge/mixtral-8x22b?theme=dark" in html
     assert 'width="360" height="90"' in html
 
 
 def test_snippet_options_swap_only_the_snippets_for_htmx(client, shipped):
     response = client.get(
-        "/tools/mixtral-8x22b/embed/?style=card&theme=light", headers={"HX-Request": "true"}
+        "/tools/mixtral-8x22b/embed/?style=compact&theme=light", headers={"HX-Request": "true"}
     )
     html = response.content.decode()
     assert html.lstrip().startswith('<div class="embed-snippets" id="embed-snippets">')
     assert "<form" not in html
-    assert "style=card&amp;theme=light" in html
+    assert "style=compact&amp;theme=light" in html
     assert "HX-Request" in response["Vary"]
 
 
