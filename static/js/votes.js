@@ -5,7 +5,7 @@ if (!window.shipOrSkipVotes) {
   window.shipOrSkipVotes = true;
   document.addEventListener("htmx:beforeSwap", (event) => {
     const status = event.detail.xhr.status;
-    const fromVoteBox = event.detail.target && event.detail.target.matches("[data-vote-box]");
+    const fromVoteBox = event.detail.target && event.detail.target.closest("[data-vote-box]");
     if (fromVoteBox && (status === 400 || status === 429)) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
