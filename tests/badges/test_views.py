@@ -1,7 +1,9 @@
 """Badge, click and embed endpoints as a vendor's visitors and our readers meet them."""
 
 import datetime
+import re
 import xml.etree.ElementTree as ET  # parses our own output only
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -355,3 +357,76 @@ def test_embed_card_and_codes_page_stay_within_their_query_budgets(
     with django_assert_max_num_queries(1):
         codes = client.get(reverse("badges:codes", args=[tool.slug]), {"style": "card"})
     assert "Embed this verdict" in codes.content.decode()
+
+
+# --- The original site's snippets, pasted on vendor pages, keep working ----------------
+
+
+def svg_size(response) -> tuple[str, str]:
+    root = ET.fromstring(response.content)  # noqa: S314 -- our own SVG
+    return root.get("width"), root.get("height")
+
+
+def test_badge_with_no_style_is_the_360_by_90_card_the_original_snippet_sizes(client, shipped):
+    plain = client.get("/api/badge/mixtral-8x22b")
+    assert svg_size(plain) == ("360", "90")
+    assert plain.content == client.get("/api/badge/mixtral-8x22b?style=card").content
+    compact = client.get("/api/badge/mixtral-8x22b?style=compact")
+    assert svg_size(compact) == ("360", "20")
+
+
+@pytest.mark.parametrize("style", ["card", "compact"])
+def test_each_badge_style_keeps_its_size_whatever_the_figures_say(client, panel, style):
+    """A snippet copied at 8 votes must still fit at 10, 1,000 or 100,000 votes."""
+    shapes = {
+        "pending": ("s", 0, 0),
+        "few votes": ("ssssk", 6, 2),
+        "shown": ("ssssk", 7, 3),
+        "busy split": ("ssskkk", 51_234, 48_766),
+        "skip": ("kkkkkkk", 0, 1_000),
+    }
+    sizes = set()
+    for n, (verdicts, ships, skips) in enumerate(shapes.values()):
+        tool = ToolFactory(slug=f"sized-{n}", name="A tool with a rather long name, version 3.5")
+        review_tool(tool, panel, verdicts)
+        cast_votes(tool, ships=ships, skips=skips)
+        sizes.add(svg_size(client.get(f"/api/badge/sized-{n}?style={style}")))
+        html = client.get(f"/tools/sized-{n}/embed/?style={style}").content.decode()
+        snippet = unescape(html.split('id="snippet-html"')[1].split("</textarea>")[0])
+        width, height = re.search(r'width="(\d+)" height="(\d+)"', snippet).groups()
+        sizes.add((width, height))
+    sizes.add(svg_size(client.get(f"/api/badge/no-such-tool?style={style}")))
+    assert sizes == {("360", "90") if style == "card" else ("360", "20")}
+
+
+def snippet(html: str, name: str) -> str:
+    return unescape(html.split(f'id="snippet-{name}"')[1].split(">", 1)[1].split("</textarea>")[0])
+
+
+def test_snippets_read_as_the_original_sites_did(client, shipped, settings):
+    settings.SITE_URL = "https://shiporskip.example"
+    html = client.get("/tools/mixtral-8x22b/embed/").content.decode()
+    assert snippet(html, "html") == (
+        '<a href="https://shiporskip.example/api/badge-click/mixtral-8x22b" target="_blank" '
+        'rel="noopener"><img src="https://shiporskip.example/api/badge/mixtral-8x22b" '
+        'alt="ShipOrSkip verdict on Mixtral 8x22B" width="360" height="90" /></a>'
+    )
+    assert snippet(html, "iframe") == (
+        '<iframe src="https://shiporskip.example/embed/mixtral-8x22b" '
+        'title="Mixtral 8x22B ShipOrSkip verdict" width="360" height="260" '
+        'style="border:0;border-radius:16px;max-width:100%;" loading="lazy"></iframe>'
+    )
+    # For vendor pages whose CSP blocks inline styles: no style attribute at all.
+    strict = snippet(html, "iframe-strict")
+    assert strict.startswith('<iframe src="https://shiporskip.example/embed/mixtral-8x22b" ')
+    assert "style=" not in strict and 'frameborder="0"' in strict
+    # The vendor's copy cannot follow a verdict change, so its text never names one.
+    for text in (snippet(html, "html"), snippet(html, "markdown"), snippet(html, "iframe")):
+        assert not re.search(r"SHIP|SKIP|SPLIT|PENDING", text.replace("ShipOrSkip", ""))
+
+
+def test_embed_card_is_a_main_landmark(client, shipped):
+    html = client.get("/embed/mixtral-8x22b").content.decode()
+    assert html.count("<main>") == 1
+    assert html.index("<main>") < html.index('<article class="embed-card">')
+    assert "<main>" in client.get("/embed/no-such-tool").content.decode()

@@ -62,7 +62,7 @@ def test_editor_creates_a_tool_with_four_reviews_publishes_it_and_sees_it(client
     assert response.status_code == 302
     home = client.get("/").content.decode()
     assert "Aider" in home
-    assert 'SHIP</p>' in home
+    assert "SHIP</p>" in home
     assert 'verdict-score-detail">3 ships · 1 skip</p>' in home
 
 

@@ -1,5 +1,6 @@
 """What a reader sees on the home, tool, category and search pages."""
 
+import re
 from datetime import timedelta
 from html import unescape
 
@@ -8,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import CategoryFactory, ReviewFactory, ToolFactory, cast_votes, review_tool
+from tools.models import Tool
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +229,104 @@ def test_going_back_to_a_live_search_htmx_no_longer_caches_gets_the_whole_page(c
     assert 'id="search-results"' in html
     assert "Ollama" in html
     assert "HX-History-Restore-Request" in response["Vary"]
+
+
+def test_share_links_of_the_original_site_redirect_to_the_tool_page(client):
+    ToolFactory(slug="llama-cpp")
+    for path in ["/tool/llama-cpp", "/tool/llama-cpp/"]:
+        response = client.get(path)
+        assert (response.status_code, response["Location"]) == (301, "/tools/llama-cpp/")
+    assert client.get("/tool/llama-cpp", follow=True).status_code == 200
+    assert client.get("/tool/no-such-tool", follow=True).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "expected"),
+    [
+        ("ssss", "Cursor verdict: SHIP 🚀 4 ships · 0 skips from the expert panel"),
+        ("sskkk", "Cursor verdict: SKIP 🛑 2 ships · 3 skips from the expert panel"),
+        ("sskk", "Cursor verdict: SPLIT ⚖️ 2 ships · 2 skips from the expert panel"),
+        ("s", "Cursor verdict: PENDING ⏳ 1 of 3 reviews in from the expert panel"),
+    ],
+)
+def test_share_text_keeps_the_original_sites_form(client, panel, settings, verdicts, expected):
+    settings.SITE_URL = "https://shiporskip.example"
+    tool = ToolFactory(name="Cursor", slug="cursor")
+    review_tool(tool, panel, verdicts)
+    html = text_of(client.get(tool.get_absolute_url()))
+    shared = html.split('id="share-text">')[1].split("</p>")[0]
+    assert shared == f"{expected} Full review: https://shiporskip.example/tools/cursor/"
+
+
+def test_favicon_and_touch_icon_are_served_and_linked(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    touch = client.get("/apple-touch-icon.png")
+    assert (touch.status_code, touch["Content-Type"]) == (200, "image/png")
+    body = b"".join(touch.streaming_content)
+    assert body[16:24] == (180).to_bytes(4, "big") * 2  # a 180 x 180 PNG
+    html = text_of(client.get(reverse("pages:home")))
+    assert '<link rel="apple-touch-icon" href="/apple-touch-icon.png">' in html
+    svg_icon = html.split('<link rel="icon" href="')[1].split('"')[0]
+    assert client.get(svg_icon).status_code == 200
+
+
+def test_search_landmarks_have_distinct_names(client):
+    html = text_of(client.get(reverse("pages:search"), {"q": "x"}))
+    forms = re.findall(r"<form [^>]*role=\"search\"[^>]*>", html)
+    names = [re.search(r'aria-label="([^"]+)"', form).group(1) for form in forms]
+    assert len(forms) == 2 and len(set(names)) == 2, forms
+
+
+def test_search_finds_every_demo_tool_by_its_exact_name_and_slug(client):
+    from demo.loading import load_demo_data
+
+    load_demo_data()
+    tools = Tool.objects.published()
+    assert tools.count() >= 16
+    for tool in tools:
+        for text in (tool.name, tool.slug, tool.name.lower()):
+            html = text_of(client.get(reverse("pages:search"), {"q": text}))
+            first = html.split('class="tool-card-title"><a href="')[1].split('"')[0]
+            assert first == tool.get_absolute_url(), f"{text!r} found {first}"
+    for partial, slug in [("llama.c", "llama-cpp"), ("3.5 son", "claude-3-5-sonnet")]:
+        html = text_of(client.get(reverse("pages:search"), {"q": partial}))
+        assert f'href="/tools/{slug}/"' in html, partial
+
+
+def test_search_with_odd_characters_still_answers(client):
+    ToolFactory(name="llama.cpp", slug="llama-cpp")
+    for text in ["llama.cpp\x00", "'&|!:*", "a\x00b c", "-- ; DROP"]:
+        assert client.get(reverse("pages:search"), {"q": text}).status_code == 200
+
+
+def home_card_links(html: str) -> list[str]:
+    return re.findall(r'class="tool-card-title"><a href="([^"]+)"', html)
+
+
+def test_home_shows_each_tool_once_and_each_section_has_a_see_all_page(client, catalogue):
+    html = text_of(client.get(reverse("pages:home")))
+    shown = home_card_links(html)
+    assert len(shown) == 9 and len(set(shown)) == len(shown)
+    see_all = re.findall(r'<p class="see-all"><a href="(/verdicts/[^"]+)"', html)
+    assert see_all == ["/verdicts/top-shipped/", "/verdicts/most-divided/", "/verdicts/latest/"]
+    for path in see_all:
+        page = text_of(client.get(path))
+        listed = home_card_links(page)
+        assert len(listed) == len(set(listed)) >= 3
+    latest = text_of(client.get("/verdicts/latest/"))
+    assert len(home_card_links(latest)) == 24 and "Page 1 of 3" in latest
+    assert client.get("/verdicts/no-such-section/").status_code == 404
+
+
+@pytest.mark.parametrize("section", ["top-shipped", "most-divided", "latest"])
+def test_see_all_pages_keep_their_query_budget(
+    client, catalogue, section, django_assert_max_num_queries
+):
+    for page in (1, 2):
+        with django_assert_max_num_queries(BUDGET):
+            response = client.get(reverse("pages:section", args=[section]), {"page": page})
+        assert response.status_code == 200
+    with django_assert_max_num_queries(BUDGET):
+        assert client.get(reverse("pages:home")).status_code == 200

@@ -24,7 +24,7 @@ def test_home_lists_published_tools_with_verdicts(client, panel):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Shipped Thing" in html
-    assert 'SHIP</p>' in html
+    assert "SHIP</p>" in html
     assert 'verdict-score-detail">4 ships · 0 skips</p>' in html
     assert "Secret Draft" not in html
 
@@ -43,7 +43,7 @@ def test_tool_page_shows_the_whole_verdict(client, panel):
     for expected in [
         "Mixtral 8x22B",
         "Sparse MoE",
-        'SHIP</p>',
+        "SHIP</p>",
         '<p class="verdict-score-detail">3 ships · 1 skip</p>',
         "75%",
         "75% ship · 12 votes",
@@ -134,6 +134,6 @@ def test_later_pages_list_the_older_tools_with_their_verdicts(
     assert html.count('class="tool-card"') == 6
     assert "Listed 24" in html and "Listed 29" in html and "Listed 23" not in html
     assert html.index("Listed 24") < html.index("Listed 29")
-    assert 'SKIP</p>' in html
+    assert "SKIP</p>" in html
     assert 'verdict-score-detail">1 ship · 3 skips</p>' in html
     assert "33% ship · 12 votes" in html
