@@ -14,6 +14,8 @@ from core.absolute_urls import absolute_url
 from tools.models import Tool
 
 EMBED_WIDTH, EMBED_HEIGHT = 360, 260
+# The original site's snippet, kept byte for byte: vendors compare theirs with ours.
+IFRAME_STYLE = "border:0;border-radius:16px;max-width:100%;"
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,14 @@ class EmbedCodes:
     html: str
     markdown: str
     iframe: str
+    iframe_strict: str
 
 
 def _query(**params: str) -> str:
-    return "?" + urlencode(params)
+    """Only the options that differ from the defaults: the plain URL is the original form."""
+    defaults = {"style": svg.DEFAULT_STYLE, "theme": svg.DEFAULT_THEME}
+    chosen = {key: value for key, value in params.items() if value != defaults.get(key)}
+    return "?" + urlencode(chosen) if chosen else ""
 
 
 def _markdown_text(value: str) -> str:
@@ -50,24 +56,32 @@ def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) 
     """Snippets for ``tool``, which must be annotated with panel and community stats."""
     style, theme = svg.normalise(style, theme)
     data = BadgeData.from_tool(tool)
-    rendered = svg.render(data, style, theme)
-    badge_path = reverse("badges:svg", kwargs={"slug": tool.slug}) + _query(
+    width, height = svg.SIZES[style]
+    badge_path = reverse("badges:badge", kwargs={"slug": tool.slug}) + _query(
         style=style, theme=theme
     )
     embed_path = reverse("badges:embed", kwargs={"slug": tool.slug}) + _query(theme=theme)
     click_url = absolute_url(reverse("badges:click", kwargs={"slug": tool.slug}))
     badge_url = absolute_url(badge_path)
     embed_url = absolute_url(embed_path)
-    alt = f"ShipOrSkip verdict on {svg.one_line(tool.name)}"
+    name = svg.one_line(tool.name)
+    alt = f"ShipOrSkip verdict on {name}"
+    title = f"{name} ShipOrSkip verdict"
     html = (
-        f'<a href="{escape(click_url)}"><img src="{escape(badge_url)}" alt="{escape(alt)}" '
-        f'width="{rendered.width}" height="{rendered.height}"></a>'
+        f'<a href="{escape(click_url)}" target="_blank" rel="noopener">'
+        f'<img src="{escape(badge_url)}" alt="{escape(alt)}" width="{width}" height="{height}" />'
+        "</a>"
     )
     markdown = f"[![{_markdown_text(alt)}]({badge_url})]({click_url})"
-    iframe = (
-        f'<iframe src="{escape(embed_url)}" title="{escape(alt)}" width="{EMBED_WIDTH}" '
-        f'height="{EMBED_HEIGHT}" loading="lazy" style="border:0"></iframe>'
+    frame = (
+        f'<iframe src="{escape(embed_url)}" title="{escape(title)}" width="{EMBED_WIDTH}" '
+        f'height="{EMBED_HEIGHT}"'
     )
+    iframe = f'{frame} style="{IFRAME_STYLE}" loading="lazy"></iframe>'
+    # Pages whose Content-Security-Policy blocks inline styles drop the style attribute
+    # and show the browser's inset border. The frameborder attribute is obsolete but is
+    # honoured everywhere and is no style; the card draws its own rounded corners.
+    iframe_strict = f'{frame} frameborder="0" loading="lazy"></iframe>'
     return EmbedCodes(
         style=style,
         theme=theme,
@@ -78,9 +92,10 @@ def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) 
         embed_path=embed_path,
         alt=alt,
         description=svg.description(data),
-        width=rendered.width,
-        height=rendered.height,
+        width=width,
+        height=height,
         html=html,
         markdown=markdown,
         iframe=iframe,
+        iframe_strict=iframe_strict,
     )

@@ -1,9 +1,12 @@
 """The badge images, as SVG text.
 
-Two styles: ``compact`` (20 px high, shields-like: the ShipOrSkip mark on the left, the
-verdict on the right) and ``card`` (360 x 90: verdict panel, tool name, panel and community
-figures). Three themes: ``light``, ``dark`` and ``auto``, which follows the viewer's
-``prefers-color-scheme`` from a media query inside the SVG.
+Two styles: ``card`` (360 x 90: verdict panel, tool name, panel and community figures),
+the default because the original site's vendor snippet asks for it with no ``style`` and
+sizes it 360 x 90, and ``compact`` (360 x 20, shields-like: the ShipOrSkip mark on the left,
+the verdict on the right). Each style has one size whatever the figures say, so the width
+and height in a snippet pasted years ago still fit today's badge. Three themes: ``light``,
+``dark`` and ``auto``, which follows the viewer's ``prefers-color-scheme`` from a media query
+inside the SVG.
 
 Every text run is measured with ``badges.metrics`` and pinned with ``textLength``; every
 piece of text goes through ``xml_text``. Renders are pure functions of their inputs and
@@ -24,11 +27,12 @@ from tools.verdicts import PanelVerdict
 
 STYLES = ("compact", "card")
 THEMES = ("auto", "light", "dark")
-DEFAULT_STYLE = "compact"
+DEFAULT_STYLE = "card"
 DEFAULT_THEME = "auto"
 NOT_REVIEWED = "not-reviewed"
 CARD_WIDTH, CARD_HEIGHT = 360, 90
-COMPACT_HEIGHT = 20
+COMPACT_WIDTH, COMPACT_HEIGHT = 360, 20
+SIZES = {"card": (CARD_WIDTH, CARD_HEIGHT), "compact": (COMPACT_WIDTH, COMPACT_HEIGHT)}
 
 # Colour pairs from the site palette; text on each fill keeps at least 4.5:1 contrast.
 PALETTES = {
@@ -195,10 +199,11 @@ def render_compact(data: BadgeData | None, theme: str) -> tuple[str, int, int]:
     label = "ShipOrSkip"
     label_width = text_width(label, size, bold=True)
     message_text = message(data)
-    message_width = text_width(message_text, size)
     left = round(pad + mark_width + 4 + label_width + pad)
-    right = round(pad + message_width + pad)
-    width = left + right
+    width = COMPACT_WIDTH
+    right = width - left
+    # Fitted, never widened: the badge keeps its size as the figures grow.
+    message_text = fit(message_text, right - 2 * pad, size)
     accent = data.verdict if data else NOT_REVIEWED
     body = (
         f'<rect class="l" width="{width}" height="{COMPACT_HEIGHT}" rx="3"/>'
@@ -206,7 +211,7 @@ def render_compact(data: BadgeData | None, theme: str) -> tuple[str, int, int]:
         f'<rect class="a" x="{left}" width="4" height="{COMPACT_HEIGHT}"/>'
         + mark(pad, 6, fills=ON_LABEL_MARK)
         + text(label, x=pad + mark_width + 4, y=14, size=size, css="lt", bold=True)
-        + text(message_text, x=left + pad, y=14, size=size, css="o")
+        + text(message_text, x=left + right / 2, y=14, size=size, css="o", anchor="middle")
     )
     document = svg_document(
         width, COMPACT_HEIGHT, description(data), stylesheet(theme, accent), body

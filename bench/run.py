@@ -76,7 +76,7 @@ def endpoints() -> list[Endpoint]:
         Endpoint("bookmarks page", "/bookmarks/"),
         Endpoint("bookmark cards (5)", "/bookmarks/cards/", "POST", BOOKMARK_CARDS_SCRIPT),
         Endpoint("digest signup page", "/newsletter/"),
-        Endpoint("badge (compact svg)", "/api/badge/mixtral-8x22b.svg"),
+        Endpoint("badge (compact svg)", "/api/badge/mixtral-8x22b.svg?style=compact"),
         Endpoint("badge (card, dark)", "/api/badge/mixtral-8x22b?style=card&theme=dark"),
         Endpoint("embed", "/embed/mixtral-8x22b"),
     ]

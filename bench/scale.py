@@ -69,7 +69,10 @@ busiest = (
     .order_by("-community_ships", "-community_skips").values_list("slug", flat=True).first()
 )
 last_page = (Tool.objects.published().count() + 23) // 24
-paths = {"busiest": f"/tools/{busiest}/", "deep": f"/?page={max(1, last_page // 2)}"}
+paths = {
+    "busiest": f"/tools/{busiest}/",
+    "deep": f"/verdicts/latest/?page={max(1, last_page // 2)}",
+}
 client = Client()
 counts = {}
 for path in json.loads(os.environ["PROBE_PATHS"]) + list(paths.values()):

@@ -21,7 +21,8 @@ def load_demo_data(path: Path = DEMO_FILE) -> tuple[ImportReport, int]:
     """Import the demo verdicts and their community votes; safe to run again."""
     data = json.loads(path.read_text(encoding="utf-8"))
     with transaction.atomic():
-        report = import_verdicts(data)
+        # The demo's own keys (its community votes) are not part of the import format.
+        report = import_verdicts({key: value for key, value in data.items() if key != "demo_votes"})
         tools = Tool.objects.in_bulk(list(data.get("demo_votes", {})), field_name="slug")
         votes = [
             Vote(

@@ -7,6 +7,7 @@ from urllib.parse import quote, urlencode
 
 from core.absolute_urls import absolute_url
 from tools.models import Tool
+from tools.verdicts import PanelVerdict
 
 
 @dataclass(frozen=True)
@@ -15,18 +16,27 @@ class ShareLink:
     href: str
 
 
+# The mark after the verdict word in share text: the original site's form, which readers
+# already paste into posts. One per verdict, so the text never leans on colour.
+SHARE_MARKS = {
+    PanelVerdict.SHIP: "🚀",
+    PanelVerdict.SKIP: "🛑",
+    PanelVerdict.SPLIT: "⚖️",
+    PanelVerdict.PENDING: "⏳",
+}
+
+
 def share_text(tool: Tool) -> str:
-    """ "Cursor verdict: SHIP — 4 ships · 0 skips from the expert panel. Full review: <url>"."""
+    """ "Cursor verdict: SHIP 🚀 4 ships · 0 skips from the expert panel Full review: <url>".
+
+    A pending panel keeps the same form: "… verdict: PENDING ⏳ 2 of 3 reviews in from the
+    expert panel Full review: <url>".
+    """
     url = absolute_url(tool.get_absolute_url())
     panel = tool.panel
-    if not panel.has_verdict:
-        return (
-            f"{tool.name}: the expert panel's verdict is still coming in "
-            f"({panel.detail}). Follow it: {url}"
-        )
     return (
-        f"{tool.name} verdict: {panel.label} — {panel.counts_line} from the expert panel. "
-        f"Full review: {url}"
+        f"{tool.name} verdict: {panel.label} {SHARE_MARKS[panel.verdict]} {panel.detail} "
+        f"from the expert panel Full review: {url}"
     )
 
 

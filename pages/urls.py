@@ -1,5 +1,6 @@
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from core.pagecache import LIST_PAGE_SECONDS, shared_page
 from pages import views
@@ -14,6 +15,14 @@ shared_list = shared_page(views.listing, fresh_for=LIST_PAGE_SECONDS)
 urlpatterns = [
     path("", views.home, name="home"),
     path("tools/<slug:slug>/", views.detail, name="tool"),
+    # Share links posted from the original site used the singular path, with or without
+    # the final slash.
+    re_path(
+        r"^tool/(?P<slug>[-a-zA-Z0-9_]+)/?\Z",
+        RedirectView.as_view(pattern_name="pages:tool", permanent=True),
+        name="tool-legacy",
+    ),
+    path("verdicts/<slug:section>/", views.section, name="section"),
     path("categories/", views.category_index, name="categories"),
     path("categories/<slug:slug>/", views.category, name="category"),
     path("critics/", views.persona_index, name="critics"),

@@ -1,4 +1,5 @@
 import hashlib
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,6 +24,7 @@ from core.pagecache import (
     shared_page,
 )
 from pages import share_cards
+from pages.sections import HOME_ORDER, SECTIONS
 from pages.sharing import share_links, share_text
 from reviews import structured_data
 from reviews.models import Persona, Review
@@ -39,7 +41,9 @@ from tools.pairs import canonical_pair, comparison_path, pair_slug, split_pair
 from votes.mine import PRIVATE_ANSWER, own_votes
 
 TOOLS_PER_PAGE = 24
-HOME_SECTION_SIZE = 6
+# Three cards per section: one row on a desktop, and a phone reaches every section.
+HOME_SECTION_SIZE = 3
+HOME_FEATURED = 4
 COMPARE_SUGGESTIONS = 6
 # The tool page's picker: same-category rivals first, then the rest, this many at most.
 COMPARE_PICKER_SIZE = 100
@@ -67,18 +71,18 @@ def tool_page(request: HttpRequest, slug: str) -> PageVersion | None:
 
 
 def home_section_ids() -> dict[str, list[int]]:
+    """The ranked sections' tools, each skipping those an earlier section already shows."""
     digest = hashlib.blake2b(repr(catalogue_version()).encode(), digest_size=12).hexdigest()
     key = f"pages:home-sections:{digest}"
     sections = cache.get(key)
     if sections is None:
-        ranked = Tool.objects.published().with_panel_stats(whole_catalogue=True)
-        sections = {
-            name: list(ranking.values_list("pk", flat=True)[:HOME_SECTION_SIZE])
-            for name, ranking in [
-                ("top_shipped", ranked.top_shipped()),
-                ("most_divided", ranked.most_divided()),
-            ]
-        }
+        sections, shown = {}, []
+        for slug in HOME_ORDER:
+            if slug == "latest":
+                continue
+            ranking = SECTIONS[slug].ranking().exclude(pk__in=shown)
+            sections[slug] = list(ranking.values_list("pk", flat=True)[:HOME_SECTION_SIZE])
+            shown += sections[slug]
         cache.set(key, sections, HOME_RANKING_SECONDS)
     return sections
 
@@ -86,30 +90,51 @@ def home_section_ids() -> dict[str, list[int]]:
 @require_safe
 @shared_page(listing, fresh_for=LIST_PAGE_SECONDS)
 def home(request: HttpRequest) -> HttpResponse:
-    listing = Tool.objects.published().latest_first()
-    latest = Paginator(listing, TOOLS_PER_PAGE).get_page(request.GET.get("page"))
+    if request.GET.get("page", "1") != "1":
+        # Every verdict, page by page, now lives on the "latest" section's own page.
+        latest = reverse("pages:section", kwargs={"section": "latest"})
+        return redirect(f"{latest}?{urlencode({'page': request.GET['page']})}", permanent=True)
+    ids = home_section_ids()
+    # The latest verdicts are read fresh: a scheduled publication must appear on time.
+    shown = [pk for pks in ids.values() for pk in pks]
+    latest = Tool.objects.published().latest_first().exclude(pk__in=shown)
+    ids = ids | {"latest": list(latest.values_list("pk", flat=True)[:HOME_SECTION_SIZE])}
+    wanted = [pk for pks in ids.values() for pk in pks]
+    by_id = Tool.objects.published().with_stats().in_bulk(wanted)
+    sections = [
+        (SECTIONS[slug], [by_id[pk] for pk in ids[slug] if pk in by_id]) for slug in HOME_ORDER
+    ]
     context = {
-        "page": latest,
-        # Counting only this page's tools keeps deep pages as cheap as the first one.
-        "tools": Tool.objects.in_ranking_order(latest.object_list, limit=TOOLS_PER_PAGE),
+        "sections": [(section, tools) for section, tools in sections if tools],
+        "featured": FeaturedComparison.objects.live()[:HOME_FEATURED],
         "page_title": "Ship-or-skip verdicts on AI and developer tools",
         "page_description": (
             "An expert panel of seven critics and the community decide, tool by tool, "
             "whether an AI or developer tool is worth shipping."
         ),
     }
-    if latest.number == 1:
-        sections = home_section_ids()
-        by_id = (
-            Tool.objects.published()
-            .with_stats()
-            .in_bulk(sections["top_shipped"] + sections["most_divided"])
-        )
-        context |= {
-            name: [by_id[pk] for pk in ids if pk in by_id] for name, ids in sections.items()
-        }
-        context["featured"] = FeaturedComparison.objects.live()[:HOME_SECTION_SIZE]
     return render(request, "pages/home.html", context)
+
+
+@require_safe
+@shared_page(listing, fresh_for=LIST_PAGE_SECONDS)
+def section(request: HttpRequest, section: str) -> HttpResponse:
+    """A home page section's "see all" page: its whole ranking, a page at a time."""
+    if (chosen := SECTIONS.get(section)) is None:
+        raise Http404("No such section.")
+    page = Paginator(chosen.ranking(), TOOLS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pages/section.html",
+        {
+            "section": chosen,
+            "page": page,
+            # Counting only this page's tools keeps deep pages as cheap as the first one.
+            "tools": Tool.objects.in_ranking_order(page.object_list, limit=TOOLS_PER_PAGE),
+            "page_title": f"{chosen.title}: AI and developer tool verdicts",
+            "page_description": chosen.note,
+        },
+    )
 
 
 @require_safe
@@ -205,7 +230,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     elif (query := search_query(text)) is not None:
         # Ranked without stats, then stats for the page shown: a common word can match a
         # thousand tools, and counting votes for all of them would be wasted.
-        results = Tool.objects.published().search(query)
+        results = Tool.objects.published().search(query, exact=text)
         page = Paginator(results, TOOLS_PER_PAGE).get_page(request.GET.get("page"))
         context |= {
             "page": page,

@@ -8,6 +8,7 @@ record aborts everything with an error naming the record and the field.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,30 @@ from django.utils.dateparse import parse_datetime
 
 from reviews.models import Persona, Review
 from tools.models import Category, PublicationState, Tool
+
+# Every key the format knows, per kind of record. Anything else is refused by name: a typo
+# such as "publishd" would otherwise import a draft without a word.
+KNOWN_KEYS = {
+    "top level": {"categories", "personas", "tools"},
+    "categories": {"slug", "name", "description", "order"},
+    "personas": {"slug", "name", "lens", "order", "active"},
+    "tools": {
+        "slug",
+        "name",
+        "tagline",
+        "category",
+        "entry_price",
+        "pricing",
+        "best_for",
+        "description",
+        "website",
+        "vendor",
+        "published",
+        "published_at",
+        "reviews",
+    },
+    "reviews": {"persona", "score", "verdict", "body", "published"},
+}
 
 
 class ImportFailed(Exception):
@@ -54,6 +79,19 @@ class ImportReport:
 def _label(kind: str, index: int, record: Any) -> str:
     slug = record.get("slug") if isinstance(record, dict) else None
     return f"{kind}[{index}]" + (f" (slug {slug!r})" if slug else "")
+
+
+def _refuse_unknown_keys(record: dict, kind: str, where: str) -> None:
+    known = KNOWN_KEYS[kind]
+    unknown = [key for key in record if key not in known]
+    if not unknown:
+        return
+    details = []
+    for key in unknown:
+        close = difflib.get_close_matches(str(key).replace("-", "_"), known, n=1)
+        details.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    plural = "s" if len(unknown) > 1 else ""
+    raise ImportFailed(f"{where}: unknown field{plural} {', '.join(details)}")
 
 
 def _require(record: dict, key: str, where: str, kind: type = str) -> Any:
@@ -131,6 +169,7 @@ def import_verdicts(data: Any) -> ImportReport:
     """Upsert everything in ``data``; raise ImportFailed (writing nothing) on a bad record."""
     if not isinstance(data, dict):
         raise ImportFailed("top level: expected a JSON object with categories, personas, tools")
+    _refuse_unknown_keys(data, "top level", "top level")
     report = ImportReport()
 
     categories: dict[str, Category] = {}
@@ -138,6 +177,7 @@ def import_verdicts(data: Any) -> ImportReport:
         where = _label("categories", index, record)
         if not isinstance(record, dict):
             raise ImportFailed(f"{where}: expected an object")
+        _refuse_unknown_keys(record, "categories", where)
         slug = _require(record, "slug", where)
         categories[slug] = _upsert(
             Category,
@@ -157,6 +197,7 @@ def import_verdicts(data: Any) -> ImportReport:
         where = _label("personas", index, record)
         if not isinstance(record, dict):
             raise ImportFailed(f"{where}: expected an object")
+        _refuse_unknown_keys(record, "personas", where)
         slug = _require(record, "slug", where)
         personas[slug] = _upsert(
             Persona,
@@ -176,6 +217,7 @@ def import_verdicts(data: Any) -> ImportReport:
         where = _label("tools", index, record)
         if not isinstance(record, dict):
             raise ImportFailed(f"{where}: expected an object")
+        _refuse_unknown_keys(record, "tools", where)
         slug = _require(record, "slug", where)
         category_slug = _require(record, "category", where)
         category = (
@@ -213,6 +255,7 @@ def import_verdicts(data: Any) -> ImportReport:
             review_where = f"{where} reviews[{review_index}]"
             if not isinstance(review, dict):
                 raise ImportFailed(f"{review_where}: expected an object")
+            _refuse_unknown_keys(review, "reviews", review_where)
             persona_slug = _require(review, "persona", review_where)
             persona = (
                 personas.get(persona_slug) or Persona.objects.filter(slug=persona_slug).first()

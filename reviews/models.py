@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tools.models import PublicationState, Tool, review_search_vector
-from tools.verdicts import Verdict, percent
+from tools.verdicts import Verdict, percent, round_half_up
 
 
 class PersonaQuerySet(models.QuerySet):
@@ -59,7 +59,7 @@ class Persona(models.Model):
     @property
     def average_score(self) -> int | None:
         """Needs ``with_record()``."""
-        return None if self.record_average is None else round(self.record_average)
+        return None if self.record_average is None else round_half_up(self.record_average)
 
     def clean(self) -> None:
         if self.is_active:

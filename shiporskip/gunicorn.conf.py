@@ -32,3 +32,25 @@ control_socket_disable = not control_socket
 # The workers' heartbeat file lives in memory where possible: on a container's overlay
 # disk a slow write can make the arbiter think a healthy worker hung.
 worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108
+
+
+def served_origin(address: str) -> str:
+    """The origin a browser reaches a bound address at; wildcards are reached locally."""
+    host, _, port = address.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]"):  # noqa: S104 -- read, not bound here
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
+def on_starting(server) -> None:
+    """In development, absolute URLs follow the address actually served.
+
+    Runs in the arbiter before any worker loads the settings, so every worker inherits it,
+    whatever script started gunicorn and however it chose the port. An explicit SITE_URL
+    (production, the tests) always wins.
+    """
+    if os.environ.get("SHIPORSKIP_ENV") != "development" or os.environ.get("SITE_URL"):
+        return
+    tcp = [address for address in server.cfg.bind if not address.startswith("unix:")]
+    if tcp:
+        os.environ["SITE_URL"] = served_origin(tcp[0])

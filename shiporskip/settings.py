@@ -46,8 +46,14 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEVELOPMENT else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Absolute URLs in share text, feeds, sitemaps and emails are built from this origin.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEVELOPMENT else "").rstrip("/")
+# Absolute URLs in share text, feeds, sitemaps, emails and snippets are built from this
+# origin. In development it follows the address served: gunicorn.conf.py sets SITE_URL
+# from the address it binds, and management commands, which bind nothing, read the same
+# SHIPORSKIP_HOST and SHIPORSKIP_WEB_PORT that `make run` serves on.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+if not SITE_URL and DEVELOPMENT:
+    _dev_host = os.environ.get("SHIPORSKIP_HOST") or "127.0.0.1"
+    SITE_URL = f"http://{_dev_host}:{os.environ.get('SHIPORSKIP_WEB_PORT') or 8000}"
 if not SITE_URL:
     SITE_URL = f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "https://shiporskip.example"
 
@@ -186,6 +192,9 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 3600
+# Files browsers ask for at the site's root whatever the page says (/favicon.ico,
+# /apple-touch-icon.png): served by WhiteNoise from here, never a 404.
+WHITENOISE_ROOT = BASE_DIR / "public"
 
 # Request limits: oversized bodies and query strings are refused before any view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024

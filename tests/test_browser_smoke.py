@@ -18,9 +18,9 @@ def test_home_and_tool_page_in_chromium(page):
             "getComputedStyle(document.querySelector('.tool-card')).borderRadius"
         )
         assert stylesheet_loaded == "10px"
-        page.get_by_role("link", name="Mixtral 8x22B").click()
-        page.wait_for_url("**/tools/mixtral-8x22b/")
-        assert page.get_by_role("heading", level=1).inner_text() == "Mixtral 8x22B"
-        assert "SHIP" in page.locator(".score-panel .verdict").inner_text()
+        page.get_by_role("link", name="llama.cpp").click()
+        page.wait_for_url("**/tools/llama-cpp/")
+        assert page.get_by_role("heading", level=1).inner_text() == "llama.cpp"
+        assert "SHIP" in page.locator(".score-panel .verdict-score").inner_text()
         assert page.locator("article.review").count() >= 3
         assert page.evaluate("typeof htmx") == "object"

@@ -79,7 +79,9 @@ def test_journey_home_tool_compare_critic(browser, width):
     with gunicorn() as base_url:
         page.goto(base_url + "/")
         assert no_sideways_scroll(page)
-        page.locator("#latest-heading + .card-grid").get_by_role("link", name="Cursor").click()
+        page.get_by_role("link", name="See all verdicts, newest first").click()
+        page.wait_for_url("**/verdicts/latest/")
+        page.locator(".card-grid").get_by_role("link", name="Cursor").click()
         page.wait_for_url("**/tools/cursor/")
         assert page.get_by_role("heading", level=1).inner_text() == "Cursor"
         assert no_sideways_scroll(page)

@@ -148,15 +148,29 @@ def review_search_vector() -> SearchVector:
 
 
 def search_query(text: str) -> SearchQuery | None:
-    """A prefix query for all the words in ``text``; None when there is nothing to look for.
+    """A prefix query for the words in ``text``; None when there is nothing to look for.
 
-    Django's ``Lexeme`` quotes each word, so no input can break the tsquery's syntax.
+    Two readings of the same text, either of which may match: its words (``\\w+``, which
+    find the parts of hyphenated text such as "lock-in"), and its whitespace-separated
+    terms as PostgreSQL's parser reads them, which keeps names such as "llama.cpp", "3.5"
+    and "GPT-4o" whole, as the index holds them. Django's ``Lexeme`` quotes each term, so no
+    input can break the tsquery's syntax.
     """
     words = re.findall(r"\w+", text)[:SEARCH_MAX_TERMS]
     if not words:
         return None
-    lexemes = reduce(operator.and_, (Lexeme(word, prefix=True) for word in words))
-    return SearchQuery(lexemes, config=SEARCH_CONFIG)
+    # PostgreSQL text cannot hold NUL, and a term is sent whole.
+    terms = [term for term in text.replace("\0", "").split() if re.search(r"\w", term)]
+    terms = terms[:SEARCH_MAX_TERMS]
+    by_words = reduce(operator.and_, (Lexeme(word, prefix=True) for word in words))
+    by_terms = reduce(operator.and_, (Lexeme(term, prefix=True) for term in terms))
+    return SearchQuery(by_words, config=SEARCH_CONFIG) | SearchQuery(by_terms, config=SEARCH_CONFIG)
+
+
+def exact_name_filter(text: str) -> Q:
+    """A tool whose name or slug is exactly ``text`` (case aside)."""
+    text = text.replace("\0", "").strip()
+    return Q(name__iexact=text) | Q(slug=text.lower())
 
 
 class ToolQuerySet(models.QuerySet):
@@ -303,10 +317,11 @@ class ToolQuerySet(models.QuerySet):
             reviews_total=_count_of(self, "reviews"),
         )
 
-    def search(self, query: SearchQuery) -> ToolQuerySet:
+    def search(self, query: SearchQuery, *, exact: str = "") -> ToolQuerySet:
         """Tools matching ``query`` in name, tagline, take or published reviews, best first.
 
-        Names weigh most, then taglines, then the panel's take, then the review bodies.
+        A tool named or slugged exactly ``exact`` always matches and comes first. Then
+        names weigh most, then taglines, then the panel's take, then the review bodies.
         The matching tools are found first through the two full-text indexes; building the
         weighted document (every review body aggregated) for each tool in the catalogue
         took over a second per search at 10,000 tools, so it is built for the matches only.
@@ -335,11 +350,17 @@ class ToolQuerySet(models.QuerySet):
             weight="D",
             config=SEARCH_CONFIG,
         )
+        named = exact_name_filter(exact) if exact.replace("\0", "").strip() else Q(pk__in=[])
         return (
-            self.filter(Q(pk__in=by_own_text) | Q(pk__in=by_review))
-            .annotate(search_document=document)
+            self.filter(Q(pk__in=by_own_text) | Q(pk__in=by_review) | named)
+            .annotate(
+                search_exact=Case(
+                    When(named, then=Value(1)), default=Value(0), output_field=IntegerField()
+                ),
+                search_document=document,
+            )
             .annotate(search_rank=SearchRank(F("search_document"), query))
-            .order_by("-search_rank", "name")
+            .order_by("-search_exact", "-search_rank", "name")
         )
 
 

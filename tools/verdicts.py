@@ -11,6 +11,7 @@ counted votes; below that the page says "N votes so far" or "No community votes 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -45,10 +46,20 @@ def panel_verdict_expression(ships: str = "panel_ships", skips: str = "panel_ski
     )
 
 
+def round_half_up(value: float) -> int:
+    """Nearest whole number, halves rounded up: 76.5 is 77, as readers expect.
+
+    Python's ``round`` rounds halves to even (76.5 to 76); every figure we show goes
+    through this instead, so a page, a badge and the structured data never disagree.
+    """
+    return math.floor(value + 0.5)
+
+
 def percent(part: int, whole: int) -> int | None:
     if whole <= 0:
         return None
-    return round(100 * part / whole)
+    # In integers, so 1 of 8 is exactly 12.5 before it rounds up to 13.
+    return (200 * part + whole) // (2 * whole)
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,7 @@ class PanelSummary:
 
     @property
     def average(self) -> int | None:
-        return None if self.average_score is None else round(self.average_score)
+        return None if self.average_score is None else round_half_up(self.average_score)
 
     @property
     def counts_line(self) -> str:

@@ -53,7 +53,7 @@ if (!window.shipOrSkipVotes) {
   // every other error keeps htmx's default handling.
   document.addEventListener("htmx:beforeSwap", (event) => {
     const status = event.detail.xhr.status;
-    const fromVoteBox = event.detail.target && event.detail.target.matches("[data-vote-box]");
+    const fromVoteBox = event.detail.target && event.detail.target.closest("[data-vote-box]");
     if (fromVoteBox && (status === 400 || status === 429)) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;

@@ -2,12 +2,16 @@
 
 import functools
 import http.server
+import io
 import re
 import threading
+import urllib.request
+from html import unescape
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import expect
 
 from badges import counters
@@ -91,16 +95,88 @@ def test_vendor_page_shows_badge_and_card_and_clicks_land_on_our_tool_page(
 
         # Choosing a style swaps in new snippets (htmx), and the copy button copies one.
         page.evaluate("document.body.dataset.loadedOnce = 'yes'")
-        page.get_by_label("Card (360 \u00d7 90)").check()
-        expect(preview).to_have_attribute("src", re.compile("style=card"))
+        page.get_by_label("Compact (360 \u00d7 20)").check()
+        expect(preview).to_have_attribute("src", re.compile("style=compact"))
         assert page.evaluate("document.body.dataset.loadedOnce") == "yes"  # no reload
         page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
         page.get_by_role("button", name="Copy HTML").click()
         copied = page.evaluate("navigator.clipboard.readText()")
-        assert copied.startswith(f'<a href="{origin}/api/badge-click/mixtral-8x22b"><img src=')
-        assert "style=card&amp;theme=auto" in copied
+        assert copied.startswith(
+            f'<a href="{origin}/api/badge-click/mixtral-8x22b" target="_blank" rel="noopener">'
+        )
+        assert f'<img src="{origin}/api/badge/mixtral-8x22b?style=compact" ' in copied
         page.locator("#embed").screenshot(path=ARTIFACTS / "badges-embed-section.png")
 
     counters.flush()
     counts = DailyCount.objects.get(tool=tool, day=timezone.now().date())
     assert (counts.impressions, counts.clicks) == (2, 2)
+
+
+STRICT_VENDOR_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'self' {origin}; style-src 'self'">
+<link rel="stylesheet" href="vendor.css"><title>A vendor with a strict policy</title></head>
+<body><h1>Our model</h1>
+<div id="plain">{plain}</div>
+<div id="strict">{strict}</div>
+</body></html>
+"""
+VENDOR_BACKGROUND = (240, 230, 210)
+
+
+def snippet_from_our_page(origin: str, name: str) -> str:
+    with urllib.request.urlopen(f"{origin}/tools/mixtral-8x22b/embed/", timeout=10) as response:
+        html = response.read().decode()
+    textarea = html.split(f'id="snippet-{name}"')[1].split(">", 1)[1].split("</textarea>")[0]
+    return unescape(textarea)
+
+
+def corner_pixels(page, selector: str) -> list[tuple[int, int, int]]:
+    box = page.locator(selector).bounding_box()
+    png = page.screenshot(clip=box)
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    width, height = image.size
+    return [image.getpixel(xy) for xy in [(1, 1), (width - 2, 1), (1, height - 2)]]
+
+
+def test_strict_iframe_snippet_is_borderless_and_rounded_under_a_strict_csp(
+    page, panel, vendor_site
+):
+    tool = ToolFactory(name="Mixtral 8x22B", slug="mixtral-8x22b")
+    review_tool(tool, panel, "ssssk")
+    folder, vendor_origin = vendor_site
+    (folder / "vendor.css").write_text("body { background: rgb(240, 230, 210); margin: 24px; }")
+    blocked = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None)
+
+    with gunicorn(workers=1) as origin:
+        html = STRICT_VENDOR_PAGE.format(
+            origin=origin,
+            plain=snippet_from_our_page(origin, "iframe"),
+            strict=snippet_from_our_page(origin, "iframe-strict"),
+        )
+        (folder / "index.html").write_text(html)
+        page.goto(f"{vendor_origin}/index.html")
+        strict = page.frame_locator("#strict iframe")
+        expect(strict.get_by_role("heading", level=1)).to_have_text("Mixtral 8x22B")
+        expect(strict.get_by_role("main")).to_have_count(1)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "badges-strict-csp-vendor.png", full_page=True)
+
+        # The page's policy refused the usual snippet's inline style: a border shows there.
+        assert any("style" in message for message in blocked), blocked
+        assert (
+            page.eval_on_selector("#plain iframe", "e => getComputedStyle(e).borderTopWidth")
+            != "0px"
+        )
+        # The strict snippet needs no style: no border, and the card's own rounded corners
+        # let the vendor's background show at the frame's corners.
+        assert (
+            page.eval_on_selector("#strict iframe", "e => getComputedStyle(e).borderTopWidth")
+            == "0px"
+        )
+        radius = strict.locator(".embed-card").evaluate(
+            "e => getComputedStyle(e).borderTopLeftRadius"
+        )
+        assert radius == "16px"
+        assert corner_pixels(page, "#strict iframe") == [VENDOR_BACKGROUND] * 3

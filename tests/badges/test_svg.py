@@ -115,7 +115,7 @@ def test_long_and_wide_names_never_overflow_or_collide(name, style):
         assert right_edge(label) < float(message.get("x"))
 
 
-def test_compact_badge_reads_the_verdict_and_grows_with_its_text():
+def test_compact_badge_reads_the_verdict_and_keeps_its_size_as_the_figures_grow():
     rendered = svg.render(make_data(), "compact", "light")
     root = parse(rendered.svg)
     assert rendered.height == 20
@@ -125,7 +125,7 @@ def test_compact_badge_reads_the_verdict_and_grows_with_its_text():
     ]
     quiet = svg.render(make_data(community_ships=1, community_skips=0), "compact", "light")
     assert texts(parse(quiet.svg))[1].text == "SHIP · 4 ships · 1 skip"
-    assert quiet.width < rendered.width
+    assert (quiet.width, quiet.height) == (rendered.width, rendered.height) == (360, 20)
 
 
 def test_card_shows_name_verdict_panel_and_community():
@@ -190,7 +190,7 @@ def test_themes_light_dark_and_auto():
 def test_unknown_style_and_theme_fall_back_to_the_defaults():
     default = svg.render(make_data())
     assert svg.render(make_data(), "huge<script>", "neon").svg == default.svg
-    assert default.height == 20
+    assert (default.width, default.height) == (360, 90)
     assert "prefers-color-scheme" in default.svg
 
 

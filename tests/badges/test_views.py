@@ -1,7 +1,9 @@
 """Badge, click and embed endpoints as a vendor's visitors and our readers meet them."""
 
 import datetime
+import re
 import xml.etree.ElementTree as ET  # parses our own output only
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -96,9 +98,9 @@ def test_badge_refuses_writes_with_405(client, shipped):
 
 def test_style_and_theme_choose_the_image(client, shipped):
     card = client.get("/api/badge/mixtral-8x22b.svg?style=card&theme=dark")
-    compact = client.get("/api/badge/mixtral-8x22b.svg")
+    compact = client.get("/api/badge/mixtral-8x22b.svg?style=compact")
     assert b'width="360" height="90"' in card.content
-    assert b'height="20"' in compact.content
+    assert b'width="360" height="20"' in compact.content
     assert card["ETag"] != compact["ETag"]
 
 
@@ -272,13 +274,13 @@ def test_every_other_page_still_refuses_framing(client, shipped):
 def test_tool_page_offers_previews_and_copy_ready_snippets(client, shipped):
     html = client.get(shipped.get_absolute_url()).content.decode()
     assert "Embed this verdict" in html
-    assert 'src="/api/badge/mixtral-8x22b.svg?style=compact&amp;theme=auto"' in html
-    assert '<iframe class="embed-frame" src="/embed/mixtral-8x22b?theme=auto"' in html
+    assert 'src="/api/badge/mixtral-8x22b" alt=' in html
+    assert '<iframe class="embed-frame" src="/embed/mixtral-8x22b"' in html
     # Snippets are shown as text, escaped once, ready to copy.
     assert (
-        "&lt;a href=&quot;http://127.0.0.1:8000/api/badge-click/mixtral-8x22b&quot;&gt;"
-        "&lt;img src=&quot;http://127.0.0.1:8000/api/badge/mixtral-8x22b.svg?"
-        "style=compact&amp;amp;theme=auto&quot;"
+        "&lt;a href=&quot;http://127.0.0.1:8000/api/badge-click/mixtral-8x22b&quot; "
+        "target=&quot;_blank&quot; rel=&quot;noopener&quot;&gt;"
+        "&lt;img src=&quot;http://127.0.0.1:8000/api/badge/mixtral-8x22b&quot;"
     ) in html
     assert "alt=&quot;ShipOrSkip verdict on Mixtral 8x22B&quot; width=&quot;" in html
     assert "[![ShipOrSkip verdict on Mixtral 8x22B](http://127.0.0.1:8000/api/badge/" in html
@@ -287,6 +289,7 @@ def test_tool_page_offers_previews_and_copy_ready_snippets(client, shipped):
     assert 'data-copy-target="#snippet-html"' in html
     assert 'data-copy-target="#snippet-markdown"' in html
     assert 'data-copy-target="#snippet-iframe"' in html
+    assert 'data-copy-target="#snippet-iframe-strict"' in html
 
 
 def test_tool_page_with_a_full_panel_keeps_its_query_budget(
@@ -307,18 +310,18 @@ def test_snippet_options_work_without_javascript(client, shipped):
     assert "<h1>Badge and embed for Mixtral 8x22B</h1>" in html
     assert 'value="card" checked' in html
     assert 'value="dark" checked' in html
-    assert "mixtral-8x22b.svg?style=card&amp;theme=dark" in html
+    assert "/api/badge/mixtral-8x22b?theme=dark" in html
     assert 'width="360" height="90"' in html
 
 
 def test_snippet_options_swap_only_the_snippets_for_htmx(client, shipped):
     response = client.get(
-        "/tools/mixtral-8x22b/embed/?style=card&theme=light", headers={"HX-Request": "true"}
+        "/tools/mixtral-8x22b/embed/?style=compact&theme=light", headers={"HX-Request": "true"}
     )
     html = response.content.decode()
     assert html.lstrip().startswith('<div class="embed-snippets" id="embed-snippets">')
     assert "<form" not in html
-    assert "style=card&amp;theme=light" in html
+    assert "style=compact&amp;theme=light" in html
     assert "HX-Request" in response["Vary"]
 
 
@@ -354,3 +357,76 @@ def test_embed_card_and_codes_page_stay_within_their_query_budgets(
     with django_assert_max_num_queries(1):
         codes = client.get(reverse("badges:codes", args=[tool.slug]), {"style": "card"})
     assert "Embed this verdict" in codes.content.decode()
+
+
+# --- The original site's snippets, pasted on vendor pages, keep working ----------------
+
+
+def svg_size(response) -> tuple[str, str]:
+    root = ET.fromstring(response.content)  # noqa: S314 -- our own SVG
+    return root.get("width"), root.get("height")
+
+
+def test_badge_with_no_style_is_the_360_by_90_card_the_original_snippet_sizes(client, shipped):
+    plain = client.get("/api/badge/mixtral-8x22b")
+    assert svg_size(plain) == ("360", "90")
+    assert plain.content == client.get("/api/badge/mixtral-8x22b?style=card").content
+    compact = client.get("/api/badge/mixtral-8x22b?style=compact")
+    assert svg_size(compact) == ("360", "20")
+
+
+@pytest.mark.parametrize("style", ["card", "compact"])
+def test_each_badge_style_keeps_its_size_whatever_the_figures_say(client, panel, style):
+    """A snippet copied at 8 votes must still fit at 10, 1,000 or 100,000 votes."""
+    shapes = {
+        "pending": ("s", 0, 0),
+        "few votes": ("ssssk", 6, 2),
+        "shown": ("ssssk", 7, 3),
+        "busy split": ("ssskkk", 51_234, 48_766),
+        "skip": ("kkkkkkk", 0, 1_000),
+    }
+    sizes = set()
+    for n, (verdicts, ships, skips) in enumerate(shapes.values()):
+        tool = ToolFactory(slug=f"sized-{n}", name="A tool with a rather long name, version 3.5")
+        review_tool(tool, panel, verdicts)
+        cast_votes(tool, ships=ships, skips=skips)
+        sizes.add(svg_size(client.get(f"/api/badge/sized-{n}?style={style}")))
+        html = client.get(f"/tools/sized-{n}/embed/?style={style}").content.decode()
+        snippet = unescape(html.split('id="snippet-html"')[1].split("</textarea>")[0])
+        width, height = re.search(r'width="(\d+)" height="(\d+)"', snippet).groups()
+        sizes.add((width, height))
+    sizes.add(svg_size(client.get(f"/api/badge/no-such-tool?style={style}")))
+    assert sizes == {("360", "90") if style == "card" else ("360", "20")}
+
+
+def snippet(html: str, name: str) -> str:
+    return unescape(html.split(f'id="snippet-{name}"')[1].split(">", 1)[1].split("</textarea>")[0])
+
+
+def test_snippets_read_as_the_original_sites_did(client, shipped, settings):
+    settings.SITE_URL = "https://shiporskip.example"
+    html = client.get("/tools/mixtral-8x22b/embed/").content.decode()
+    assert snippet(html, "html") == (
+        '<a href="https://shiporskip.example/api/badge-click/mixtral-8x22b" target="_blank" '
+        'rel="noopener"><img src="https://shiporskip.example/api/badge/mixtral-8x22b" '
+        'alt="ShipOrSkip verdict on Mixtral 8x22B" width="360" height="90" /></a>'
+    )
+    assert snippet(html, "iframe") == (
+        '<iframe src="https://shiporskip.example/embed/mixtral-8x22b" '
+        'title="Mixtral 8x22B ShipOrSkip verdict" width="360" height="260" '
+        'style="border:0;border-radius:16px;max-width:100%;" loading="lazy"></iframe>'
+    )
+    # For vendor pages whose CSP blocks inline styles: no style attribute at all.
+    strict = snippet(html, "iframe-strict")
+    assert strict.startswith('<iframe src="https://shiporskip.example/embed/mixtral-8x22b" ')
+    assert "style=" not in strict and 'frameborder="0"' in strict
+    # The vendor's copy cannot follow a verdict change, so its text never names one.
+    for text in (snippet(html, "html"), snippet(html, "markdown"), snippet(html, "iframe")):
+        assert not re.search(r"SHIP|SKIP|SPLIT|PENDING", text.replace("ShipOrSkip", ""))
+
+
+def test_embed_card_is_a_main_landmark(client, shipped):
+    html = client.get("/embed/mixtral-8x22b").content.decode()
+    assert html.count("<main>") == 1
+    assert html.index("<main>") < html.index('<article class="embed-card">')
+    assert "<main>" in client.get("/embed/no-such-tool").content.decode()

@@ -251,3 +251,34 @@ def test_every_input_that_names_tools_refuses_the_same_non_slugs(client, pair, s
     bookmarks = client.get(reverse("pages:compare_bookmarks"), {"tool": ["cursor", slug]})
     assert bookmarks.status_code == 400
     assert badge_data(slug) is None
+
+
+def test_each_tool_has_its_own_card_above_the_table(client, pair):
+    cursor, copilot = pair
+    cursor.description = "Cursor's take from the panel."
+    cursor.save()
+    html = text_of(client.get("/compare/cursor-vs-github-copilot/"))
+    assert html.index('<p class="eyebrow">AI tool comparison</p>') < html.index("<h1>")
+    cards = html.split('<article class="versus-card"')[1:]
+    assert len(cards) == 2
+    first, second = (card.split("</article>")[0] for card in cards)
+    for card, tool, verdict, price in [
+        (first, cursor, "SHIP", "Paid"),
+        (second, copilot, "SPLIT", "Freemium"),
+    ]:
+        assert f">{tool.name}</a></h2>" in card
+        assert tool.tagline in card
+        assert f"Entry price: <strong>{price}</strong>" in card
+        assert f"{verdict}</p>" in card and "verdict-score" in card
+        assert "The panel's take" in card and tool.description in card
+    assert "75%</strong>" in first  # 3 of 4 critics ship Cursor
+    assert html.index('class="versus-card"') < html.index('class="decision-table"')
+    assert html.index('class="decision-table"') < html.index('id="scorecard-heading"')
+
+
+def test_the_newsletter_box_on_comparison_pages_speaks_of_comparisons(client, pair):
+    html = text_of(client.get("/compare/cursor-vs-github-copilot/"))
+    assert "Get the next comparison in your inbox: one email a week" in html
+    elsewhere = text_of(client.get(pair[0].get_absolute_url()))
+    assert "Get the next verdict in your inbox" in elsewhere
+    assert "next comparison" not in elsewhere

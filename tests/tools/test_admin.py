@@ -62,7 +62,8 @@ def test_editor_creates_a_tool_with_four_reviews_publishes_it_and_sees_it(client
     assert response.status_code == 302
     home = client.get("/").content.decode()
     assert "Aider" in home
-    assert "SHIP</strong> · 3 ships · 1 skip" in home
+    assert "SHIP</p>" in home
+    assert 'verdict-score-detail">3 ships · 1 skip</p>' in home
 
 
 def test_changelist_shows_verdict_columns(client, editor, panel, django_assert_max_num_queries):

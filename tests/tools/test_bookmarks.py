@@ -38,7 +38,8 @@ def test_cards_come_back_in_the_saved_order_and_unknown_slugs_drop_out(client, p
     assert html.index(">Zed<") < html.index(">Cursor<")
     assert html.count('class="tool-card"') == 2
     assert "Hidden Draft" not in html
-    assert "SHIP</strong> · 3 ships · 1 skip" in html
+    assert "SHIP</p>" in html
+    assert 'verdict-score-detail">3 ships · 1 skip</p>' in html
     assert 'data-bookmark="cursor"' in html
     assert 'name="tool" value="cursor"' in html
     assert "Vary" in response and "HX-Request" in response["Vary"]

@@ -113,6 +113,22 @@ def test_import_from_a_file(tmp_path):
             lambda d: d["tools"][0]["reviews"].append(d["tools"][0]["reviews"][0]),
             "'builder' reviews this tool twice",
         ),
+        # A typo must not quietly import a draft, nor a field be dropped.
+        (
+            lambda d: d["tools"][0].update(publishd=True),
+            "tools[0] (slug 'mixtral-8x22b'): unknown field 'publishd' (did you mean 'published'?)",
+        ),
+        (
+            lambda d: d["tools"][0].update({"best-for": "Teams"}),
+            "unknown field 'best-for' (did you mean 'best_for'?)",
+        ),
+        (
+            lambda d: d["tools"][0]["reviews"][1].update(scroe=60, mood="grim"),
+            "reviews[1]: unknown fields 'scroe' (did you mean 'score'?), 'mood'",
+        ),
+        (lambda d: d["categories"][0].update(colour="red"), "categories[0] (slug 'llms'):"),
+        (lambda d: d["personas"][0].update(activ=False), "did you mean 'active'?"),
+        (lambda d: d.update(tool=[]), "top level: unknown field 'tool' (did you mean 'tools'?)"),
     ],
 )
 def test_one_bad_record_writes_nothing_and_names_it(stdin, mutate, message):

@@ -20,16 +20,16 @@ def section(html: str, heading_id: str) -> str:
 def test_a_newly_published_leader_reaches_the_home_sections_at_once(client, panel):
     """The cached ranking is keyed on the catalogue, so publishing a tool refreshes it."""
     review_tool(ToolFactory(name="Old Favourite"), panel, "ssssssk")
-    assert "Old Favourite" in section(client.get("/").content.decode(), "top-heading")
+    assert "Old Favourite" in section(client.get("/").content.decode(), "top-shipped-heading")
 
     newcomer = ToolFactory(name="Newcomer", status="draft", published_at=None)
     review_tool(newcomer, panel, "sssssss")
-    assert "Newcomer" not in section(client.get("/").content.decode(), "top-heading")
+    assert "Newcomer" not in section(client.get("/").content.decode(), "top-shipped-heading")
 
     newcomer.status = "published"
     newcomer.published_at = timezone.now() - timedelta(minutes=1)
     newcomer.save()
-    top = section(client.get("/").content.decode(), "top-heading")
+    top = section(client.get("/").content.decode(), "top-shipped-heading")
     assert top.index("Newcomer") < top.index("Old Favourite")
 
 

@@ -1,5 +1,6 @@
 """What a reader sees on the home, tool, category and search pages."""
 
+import re
 from datetime import timedelta
 from html import unescape
 
@@ -8,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import CategoryFactory, ReviewFactory, ToolFactory, cast_votes, review_tool
+from tools.models import Tool
 
 pytestmark = pytest.mark.django_db
 
@@ -29,15 +31,19 @@ def test_home_sections_sort_tools_into_top_shipped_and_most_divided(client, pane
     review_tool(pending, panel, "s")
 
     html = text_of(client.get(reverse("pages:home")))
-    top = html.split('id="top-heading"')[1].split("</section>")[0]
-    divided = html.split('id="divided-heading"')[1].split("</section>")[0]
-    latest = html.split('id="latest-heading"')[1]
+    top = html.split('id="top-shipped-heading"')[1].split("</section>")[0]
+    divided = html.split('id="most-divided-heading"')[1].split("</section>")[0]
+    latest = html.split('id="latest-heading"')[1].split("</section>")[0]
 
     assert top.index("Unanimous") < top.index("Narrow Win")
     assert "Even Split" not in top
-    assert "Even Split" in divided and "Narrow Win" in divided
+    # Each tool shows once: Narrow Win leads with the shipped, so "divided" skips it.
+    assert "Even Split" in divided and "Narrow Win" not in divided
     assert "Unanimous" not in divided and "Still Pending" not in divided
-    assert latest.index("Still Pending") < latest.index("Unanimous")
+    assert "Still Pending" in latest and "Unanimous" not in latest
+
+    divided_page = text_of(client.get(reverse("pages:section", args=["most-divided"])))
+    assert "Even Split" in divided_page and "Narrow Win" in divided_page
 
 
 def test_home_shows_featured_comparisons_of_published_tools_only(client, catalogue):
@@ -51,15 +57,17 @@ def test_home_shows_featured_comparisons_of_published_tools_only(client, catalog
     assert "Hidden Draft" not in featured
 
 
-def test_home_page_two_is_the_next_slice_of_latest(client, catalogue):
-    first = text_of(client.get(reverse("pages:home")))
-    second = client.get(reverse("pages:home"), {"page": 2})
-    html = text_of(second)
+def test_latest_page_two_is_the_next_slice_and_old_home_pages_lead_there(client, catalogue):
+    latest = reverse("pages:section", args=["latest"])
+    first = text_of(client.get(latest))
+    html = text_of(client.get(latest, {"page": 2}))
     assert "Page 2 of 3" in html
     assert "Top shipped" not in html
     assert "— page 2</title>" in html
-    assert 'rel="canonical" href="http://127.0.0.1:8000/?page=2"' in html
+    assert 'rel="canonical" href="http://127.0.0.1:8000/verdicts/latest/?page=2"' in html
     assert "Page 1 of 3" in first
+    old = client.get(reverse("pages:home"), {"page": 2})
+    assert (old.status_code, old["Location"]) == (301, f"{latest}?page=2")
 
 
 def test_tool_page_share_box_has_the_share_text_and_links(client, panel, settings):
@@ -68,7 +76,7 @@ def test_tool_page_share_box_has_the_share_text_and_links(client, panel, setting
     review_tool(tool, panel, "ssss")
     html = text_of(client.get(tool.get_absolute_url()))
     expected = (
-        "Cursor verdict: SHIP — 4 ships · 0 skips from the expert panel. "
+        "Cursor verdict: SHIP 🚀 4 ships · 0 skips from the expert panel "
         "Full review: https://shiporskip.example/tools/cursor/"
     )
     assert f'<p class="share-text" id="share-text">{expected}</p>' in html
@@ -222,3 +230,104 @@ def test_going_back_to_a_live_search_htmx_no_longer_caches_gets_the_whole_page(c
     assert 'id="search-results"' in html
     assert "Ollama" in html
     assert "HX-History-Restore-Request" in response["Vary"]
+
+
+def test_share_links_of_the_original_site_redirect_to_the_tool_page(client):
+    ToolFactory(slug="llama-cpp")
+    for path in ["/tool/llama-cpp", "/tool/llama-cpp/"]:
+        response = client.get(path)
+        assert (response.status_code, response["Location"]) == (301, "/tools/llama-cpp/")
+    assert client.get("/tool/llama-cpp", follow=True).status_code == 200
+    assert client.get("/tool/no-such-tool", follow=True).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "expected"),
+    [
+        ("ssss", "Cursor verdict: SHIP 🚀 4 ships · 0 skips from the expert panel"),
+        ("sskkk", "Cursor verdict: SKIP 🛑 2 ships · 3 skips from the expert panel"),
+        ("sskk", "Cursor verdict: SPLIT ⚖️ 2 ships · 2 skips from the expert panel"),
+        ("s", "Cursor verdict: PENDING ⏳ 1 of 3 reviews in from the expert panel"),
+    ],
+)
+def test_share_text_keeps_the_original_sites_form(client, panel, settings, verdicts, expected):
+    settings.SITE_URL = "https://shiporskip.example"
+    tool = ToolFactory(name="Cursor", slug="cursor")
+    review_tool(tool, panel, verdicts)
+    html = text_of(client.get(tool.get_absolute_url()))
+    shared = html.split('id="share-text">')[1].split("</p>")[0]
+    assert shared == f"{expected} Full review: https://shiporskip.example/tools/cursor/"
+
+
+def test_favicon_and_touch_icon_are_served_and_linked(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    touch = client.get("/apple-touch-icon.png")
+    assert (touch.status_code, touch["Content-Type"]) == (200, "image/png")
+    body = b"".join(touch.streaming_content)
+    assert body[16:24] == (180).to_bytes(4, "big") * 2  # a 180 x 180 PNG
+    html = text_of(client.get(reverse("pages:home")))
+    assert '<link rel="apple-touch-icon" href="/apple-touch-icon.png">' in html
+    svg_icon = html.split('<link rel="icon" href="')[1].split('"')[0]
+    assert client.get(svg_icon).status_code == 200
+
+
+def test_search_landmarks_have_distinct_names(client):
+    html = text_of(client.get(reverse("pages:search"), {"q": "x"}))
+    forms = re.findall(r"<form [^>]*role=\"search\"[^>]*>", html)
+    names = [re.search(r'aria-label="([^"]+)"', form).group(1) for form in forms]
+    assert len(forms) == 2 and len(set(names)) == 2, forms
+
+
+def test_search_finds_every_demo_tool_by_its_exact_name_and_slug(client):
+    from demo.loading import load_demo_data
+
+    load_demo_data()
+    tools = Tool.objects.published()
+    assert tools.count() >= 16
+    for tool in tools:
+        for text in (tool.name, tool.slug, tool.name.lower()):
+            html = text_of(client.get(reverse("pages:search"), {"q": text}))
+            first = html.split('class="tool-card-title"><a href="')[1].split('"')[0]
+            assert first == tool.get_absolute_url(), f"{text!r} found {first}"
+    for partial, slug in [("llama.c", "llama-cpp"), ("3.5 son", "claude-3-5-sonnet")]:
+        html = text_of(client.get(reverse("pages:search"), {"q": partial}))
+        assert f'href="/tools/{slug}/"' in html, partial
+
+
+def test_search_with_odd_characters_still_answers(client):
+    ToolFactory(name="llama.cpp", slug="llama-cpp")
+    for text in ["llama.cpp\x00", "'&|!:*", "a\x00b c", "-- ; DROP"]:
+        assert client.get(reverse("pages:search"), {"q": text}).status_code == 200
+
+
+def home_card_links(html: str) -> list[str]:
+    return re.findall(r'class="tool-card-title"><a href="([^"]+)"', html)
+
+
+def test_home_shows_each_tool_once_and_each_section_has_a_see_all_page(client, catalogue):
+    html = text_of(client.get(reverse("pages:home")))
+    shown = home_card_links(html)
+    assert len(shown) == 9 and len(set(shown)) == len(shown)
+    see_all = re.findall(r'<p class="see-all"><a href="(/verdicts/[^"]+)"', html)
+    assert see_all == ["/verdicts/top-shipped/", "/verdicts/most-divided/", "/verdicts/latest/"]
+    for path in see_all:
+        page = text_of(client.get(path))
+        listed = home_card_links(page)
+        assert len(listed) == len(set(listed)) >= 3
+    latest = text_of(client.get("/verdicts/latest/"))
+    assert len(home_card_links(latest)) == 24 and "Page 1 of 3" in latest
+    assert client.get("/verdicts/no-such-section/").status_code == 404
+
+
+@pytest.mark.parametrize("section", ["top-shipped", "most-divided", "latest"])
+def test_see_all_pages_keep_their_query_budget(
+    client, catalogue, section, django_assert_max_num_queries
+):
+    for page in (1, 2):
+        with django_assert_max_num_queries(BUDGET):
+            response = client.get(reverse("pages:section", args=[section]), {"page": page})
+        assert response.status_code == 200
+    with django_assert_max_num_queries(BUDGET):
+        assert client.get(reverse("pages:home")).status_code == 200

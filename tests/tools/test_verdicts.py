@@ -14,7 +14,7 @@ from tests.factories import (
     review_tool,
 )
 from tools.models import Category, PublicationState, Tool
-from tools.verdicts import PanelVerdict
+from tools.verdicts import PanelVerdict, percent
 
 pytestmark = pytest.mark.django_db
 
@@ -165,7 +165,9 @@ def test_a_pending_panel_reads_the_same_on_every_surface(client, panel):
         html = response.content.decode()
         assert "2 of 3 reviews in" in html, name
         assert "so far" not in html.replace("votes so far", ""), name
-    assert "(2 of 3 reviews in)" in surfaces["tool page"].content.decode()
+    assert "PENDING ⏳ 2 of 3 reviews in from the expert panel" in (
+        surfaces["tool page"].content.decode()
+    )
 
 
 def test_a_retired_critics_published_review_still_counts(panel):
@@ -178,3 +180,26 @@ def test_a_retired_critics_published_review_still_counts(panel):
     assert (summary.ships, summary.skips, summary.verdict) == (1, 2, PanelVerdict.SKIP)
     page = Client().get(tool.get_absolute_url()).content.decode()
     assert panel[0].name in page
+
+
+def test_averages_and_percentages_round_half_up_the_same_everywhere(client, panel):
+    """76.5 is 77 on the tool page, the badge, the embed card, JSON-LD and the comparison."""
+    tool = ToolFactory(name="Halfway Up", slug="halfway-up")
+    for persona, score in zip(panel, [75, 77, 77, 77], strict=False):
+        ReviewFactory(tool=tool, persona=persona, score=score)  # average 76.5
+    review_tool(ToolFactory(name="Other", slug="other"), panel, "sssk")  # Builder scores 82
+    cache.clear()
+    assert stats(tool).panel.average == 77
+    page = client.get(tool.get_absolute_url()).content.decode()
+    assert "<dt>Average score</dt><dd>77/100</dd>" in page
+    assert '"ratingValue": 77' in page
+    badge = client.get(reverse("badges:badge", args=[tool.slug])).content.decode()
+    assert "avg 77/100" in badge
+    assert "77/100" in client.get(reverse("badges:embed", args=[tool.slug])).content.decode()
+    comparison = client.get("/compare/halfway-up-vs-other/").content.decode()
+    assert "77/100" in comparison and "76/100" not in comparison
+    # A critic's average: Builder gave 75 and 82, so 78.5, shown as 79.
+    critic = client.get(panel[0].get_absolute_url()).content.decode()
+    assert "<dt>Average score</dt><dd>79/100</dd>" in critic
+    # Percentages too: 1 of 8 is 12.5%, shown as 13%.
+    assert (percent(1, 8), percent(3, 8), percent(1, 3), percent(2, 3)) == (13, 38, 33, 67)

@@ -24,7 +24,8 @@ def test_home_lists_published_tools_with_verdicts(client, panel):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Shipped Thing" in html
-    assert "SHIP</strong> · 4 ships · 0 skips" in html
+    assert "SHIP</p>" in html
+    assert 'verdict-score-detail">4 ships · 0 skips</p>' in html
     assert "Secret Draft" not in html
 
 
@@ -42,7 +43,8 @@ def test_tool_page_shows_the_whole_verdict(client, panel):
     for expected in [
         "Mixtral 8x22B",
         "Sparse MoE",
-        "SHIP</strong> · 3 ships · 1 skip",
+        "SHIP</p>",
+        '<p class="verdict-score-detail">3 ships · 1 skip</p>',
         "75%",
         "75% ship · 12 votes",
         "Free / open-weight (Apache 2.0)",
@@ -103,7 +105,9 @@ def test_tool_page_query_count_is_constant(client, many_tools, django_assert_max
 
 def test_odd_page_numbers_do_not_break_the_home_page(client, many_tools):
     for page in ["0", "-1", "999", "abc", "1" * 500]:
-        assert client.get(reverse("pages:home"), {"page": page}).status_code == 200
+        response = client.get(reverse("pages:home"), {"page": page}, follow=True)
+        assert response.status_code == 200
+        assert response.redirect_chain[0][0].startswith("/verdicts/latest/?page=")
 
 
 def test_healthz_reports_the_database(client):
@@ -126,10 +130,11 @@ def test_later_pages_list_the_older_tools_with_their_verdicts(
     review_tool(tools[-1], panel, "kkks")
     cast_votes(tools[-1], ships=4, skips=8)
     with django_assert_max_num_queries(8):
-        html = client.get(reverse("pages:home"), {"page": 2}).content.decode()
+        html = client.get(reverse("pages:section", args=["latest"]), {"page": 2}).content.decode()
     assert "Page 2 of 2" in html
     assert html.count('class="tool-card"') == 6
     assert "Listed 24" in html and "Listed 29" in html and "Listed 23" not in html
     assert html.index("Listed 24") < html.index("Listed 29")
-    assert "SKIP</strong> · 1 ship · 3 skips" in html
+    assert "SKIP</p>" in html
+    assert 'verdict-score-detail">1 ship · 3 skips</p>' in html
     assert "33% ship · 12 votes" in html

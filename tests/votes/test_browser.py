@@ -1,5 +1,7 @@
 """Voting in Chromium, with htmx and with JavaScript switched off."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -138,3 +140,32 @@ def test_a_form_on_another_site_cannot_vote(server, tool, page):
     from votes.models import Vote
 
     assert Vote.objects.filter(tool=tool).count() == 9
+
+
+def test_after_an_htmx_vote_the_status_message_changes_in_place(server, tool, page):
+    """Screen readers announce a live region's new text, not a region swapped in anew."""
+    page.goto(f"{server}/tools/aider/")
+    box = page.locator("#vote-aider")
+    status = box.get_by_role("status")
+    expect(status).to_have_text(re.compile("Would you ship it or skip it"))
+    status.evaluate("node => { window.statusNode = node; }")
+    # Record every change the region goes through, as assistive technology would see it.
+    status.evaluate(
+        """node => { window.announced = [];
+           new MutationObserver(() => window.announced.push(node.textContent))
+             .observe(node, {childList: true, subtree: true, characterData: true}); }"""
+    )
+
+    box.get_by_role("button", name="Ship it").click()
+    expect(status).to_contain_text("You voted SHIP")
+    assert status.evaluate("node => node === window.statusNode")
+    assert status.evaluate("node => node.isConnected")
+    assert box.get_by_role("status").count() == 1
+    assert any("You voted SHIP" in text for text in page.evaluate("window.announced"))
+    # The rest of the box was refreshed around it.
+    expect(box.get_by_role("button", name="Ship it")).to_have_attribute("aria-pressed", "true")
+    expect(box.locator(".community-line")).to_have_text("70% ship · 10 votes")
+
+    box.get_by_role("button", name="Skip it").click()
+    expect(status).to_contain_text("You voted SKIP")
+    assert status.evaluate("node => node === window.statusNode")
