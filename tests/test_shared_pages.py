@@ -31,7 +31,7 @@ def site(catalogue):
         "tools": catalogue,
         "urls": [
             "/",
-            "/?page=2",
+            "/verdicts/latest/?page=2",
             first.get_absolute_url(),
             comparison_url(first, second),
             reverse("comparisons:index"),
