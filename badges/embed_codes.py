@@ -35,6 +35,9 @@ class EmbedCodes:
     html: str
     markdown: str
     iframe: str
+    # The shields.io endpoint, for READMEs that already show shields.io badges.
+    shields_url: str
+    shields_markdown: str
 
 
 def _query(**params: str) -> str:
@@ -44,6 +47,17 @@ def _query(**params: str) -> str:
 def _markdown_text(value: str) -> str:
     # Brackets and backslashes would end the alt text early; nothing else matters there.
     return value.replace("\\", "").replace("[", "(").replace("]", ")")
+
+
+def iframe_snippet(*, embed_url: str, title: str, width: int, height: int) -> str:
+    """The embed card as an iframe: the snippet we offer and the oEmbed answer's html."""
+    return (
+        f'<iframe src="{escape(embed_url)}" title="{escape(title)}" width="{width}" '
+        f'height="{height}" loading="lazy" style="border:0"></iframe>'
+    )
+
+
+SHIELDS_ENDPOINT_BADGE = "https://img.shields.io/endpoint"
 
 
 def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) -> EmbedCodes:
@@ -64,10 +78,9 @@ def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) 
         f'width="{rendered.width}" height="{rendered.height}"></a>'
     )
     markdown = f"[![{_markdown_text(alt)}]({badge_url})]({click_url})"
-    iframe = (
-        f'<iframe src="{escape(embed_url)}" title="{escape(alt)}" width="{EMBED_WIDTH}" '
-        f'height="{EMBED_HEIGHT}" loading="lazy" style="border:0"></iframe>'
-    )
+    iframe = iframe_snippet(embed_url=embed_url, title=alt, width=EMBED_WIDTH, height=EMBED_HEIGHT)
+    shields_url = absolute_url(reverse("badges:shields", kwargs={"slug": tool.slug}))
+    shields_badge = f"{SHIELDS_ENDPOINT_BADGE}{_query(url=shields_url)}"
     return EmbedCodes(
         style=style,
         theme=theme,
@@ -83,4 +96,6 @@ def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) 
         html=html,
         markdown=markdown,
         iframe=iframe,
+        shields_url=shields_url,
+        shields_markdown=f"[![{_markdown_text(alt)}]({shields_badge})]({click_url})",
     )

@@ -16,6 +16,7 @@ urlpatterns = [
     path("newsletter/", include("newsletter.urls")),
     path("", include("badges.urls")),
     path("", include("tools.urls")),
+    path("", include("api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     # Ahead of admin.site.urls so every sign-in attempt goes through the rate limit.
     path("admin/login/", core_views.admin_login, name="admin-login"),
