@@ -24,7 +24,7 @@ from django.core.cache import cache
 from tools.models import Tool, is_tool_slug
 from tools.verdicts import CommunitySummary, PanelSummary
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 # Cached for slugs that name no published tool, so a flood of them stays off the database.
 MISSING = "missing"
 LOCAL_MAX_ENTRIES = 2048
@@ -42,6 +42,8 @@ class BadgeData:
     tagline: str
     panel: PanelSummary
     community: CommunitySummary
+    # The logo's digest (None: the monogram), named like Tool's so templates take either.
+    logo_id: str | None = None
 
     @property
     def verdict(self) -> str:
@@ -57,6 +59,7 @@ class BadgeData:
             tagline=tool.tagline,
             panel=tool.panel,
             community=tool.community,
+            logo_id=tool.logo_id,
         )
 
 

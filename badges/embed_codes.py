@@ -38,6 +38,9 @@ class EmbedCodes:
     markdown: str
     iframe: str
     iframe_strict: str
+    # The shields.io endpoint, for READMEs that already show shields.io badges.
+    shields_url: str
+    shields_markdown: str
 
 
 def _query(**params: str) -> str:
@@ -50,6 +53,29 @@ def _query(**params: str) -> str:
 def _markdown_text(value: str) -> str:
     # Brackets and backslashes would end the alt text early; nothing else matters there.
     return value.replace("\\", "").replace("[", "(").replace("]", ")")
+
+
+def iframe_snippet(
+    *, embed_url: str, title: str, width: int, height: int, strict_csp: bool = False
+) -> str:
+    """The embed card as an iframe, in the original site's form: the snippet we offer and
+    the oEmbed answer's html.
+
+    Pages whose Content-Security-Policy blocks inline styles drop the style attribute and
+    show the browser's inset border; ``strict_csp`` gives them a variant without one. The
+    frameborder attribute is obsolete but honoured everywhere and is no style; the card
+    draws its own rounded corners.
+    """
+    frame = (
+        f'<iframe src="{escape(embed_url)}" title="{escape(title)}" width="{width}" '
+        f'height="{height}"'
+    )
+    if strict_csp:
+        return f'{frame} frameborder="0" loading="lazy"></iframe>'
+    return f'{frame} style="{IFRAME_STYLE}" loading="lazy"></iframe>'
+
+
+SHIELDS_ENDPOINT_BADGE = "https://img.shields.io/endpoint"
 
 
 def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) -> EmbedCodes:
@@ -73,15 +99,9 @@ def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) 
         "</a>"
     )
     markdown = f"[![{_markdown_text(alt)}]({badge_url})]({click_url})"
-    frame = (
-        f'<iframe src="{escape(embed_url)}" title="{escape(title)}" width="{EMBED_WIDTH}" '
-        f'height="{EMBED_HEIGHT}"'
-    )
-    iframe = f'{frame} style="{IFRAME_STYLE}" loading="lazy"></iframe>'
-    # Pages whose Content-Security-Policy blocks inline styles drop the style attribute
-    # and show the browser's inset border. The frameborder attribute is obsolete but is
-    # honoured everywhere and is no style; the card draws its own rounded corners.
-    iframe_strict = f'{frame} frameborder="0" loading="lazy"></iframe>'
+    size = {"embed_url": embed_url, "title": title, "width": EMBED_WIDTH, "height": EMBED_HEIGHT}
+    shields_url = absolute_url(reverse("badges:shields", kwargs={"slug": tool.slug}))
+    shields_badge = f"{SHIELDS_ENDPOINT_BADGE}{_query(url=shields_url)}"
     return EmbedCodes(
         style=style,
         theme=theme,
@@ -96,6 +116,8 @@ def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) 
         height=height,
         html=html,
         markdown=markdown,
-        iframe=iframe,
-        iframe_strict=iframe_strict,
+        iframe=iframe_snippet(**size),
+        iframe_strict=iframe_snippet(**size, strict_csp=True),
+        shields_url=shields_url,
+        shields_markdown=f"[![{_markdown_text(alt)}]({shields_badge})]({click_url})",
     )

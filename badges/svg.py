@@ -185,6 +185,22 @@ def message(data: BadgeData | None) -> str:
     return line
 
 
+# shields.io draws the badge itself from these facts; it re-reads them at most this often.
+SHIELDS_CACHE_SECONDS = 300
+
+
+def shields_endpoint(data: BadgeData | None) -> dict:
+    """The badge's facts in shields.io's endpoint schema: same words, light-theme colours."""
+    colour = PALETTES["light"][data.verdict if data else NOT_REVIEWED]
+    return {
+        "schemaVersion": 1,
+        "label": "ShipOrSkip",
+        "message": message(data),
+        "color": colour.removeprefix("#"),
+        "cacheSeconds": SHIELDS_CACHE_SECONDS,
+    }
+
+
 def svg_document(width: int, height: int, label: str, css: str, body: str) -> str:
     label = xml_text(label)
     return (

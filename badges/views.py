@@ -8,6 +8,8 @@ that a vendor pasted must never turn into a broken image.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 
 from django.conf import settings
@@ -72,6 +74,23 @@ def badge(request: HttpRequest, slug: str) -> HttpResponse:
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
     # Set here because the fast path skips XFrameOptionsMiddleware: only the embed frames.
     response["X-Frame-Options"] = "DENY"
+    return response
+
+
+@csrf_exempt  # so other methods get the 405 of require_safe: it only reads
+@require_safe
+def shields(request: HttpRequest, slug: str) -> HttpResponse:
+    """The badge for shields.io's endpoint badge: JSON, 200 for every slug like the SVG.
+
+    Not counted as an impression: shields.io's servers fetch it, not the vendor's readers.
+    """
+    body = json.dumps(svg.shields_endpoint(badge_data(slug)), ensure_ascii=False).encode()
+    etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+    policy = {"public": True, "max_age": svg.SHIELDS_CACHE_SECONDS}
+    response = not_modified(request, etag, **policy) or tag(
+        HttpResponse(body, content_type="application/json"), etag, **policy
+    )
+    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 

@@ -79,6 +79,11 @@ def endpoints() -> list[Endpoint]:
         Endpoint("badge (compact svg)", "/api/badge/mixtral-8x22b.svg?style=compact"),
         Endpoint("badge (card, dark)", "/api/badge/mixtral-8x22b?style=card&theme=dark"),
         Endpoint("embed", "/embed/mixtral-8x22b"),
+        Endpoint("open data: tools (24)", "/api/v1/tools"),
+        Endpoint("open data: tool", "/api/v1/tools/mixtral-8x22b"),
+        Endpoint("open data: comparison", "/api/v1/comparisons/cursor-vs-github-copilot"),
+        Endpoint("open data: oEmbed", "/oembed?url=http://127.0.0.1:8000/tools/cursor/"),
+        Endpoint("open data: shields endpoint", "/api/shields/mixtral-8x22b.json"),
     ]
 
 
@@ -233,6 +238,7 @@ def server_env(extra_env: dict | None = None) -> dict[str, str]:
         # wrk is one client on one IP: lift the vote rate limits unless the caller sets them.
         "VOTE_RATE_PER_IP": os.environ.get("VOTE_RATE_PER_IP", "1000000000"),
         "VOTE_RATE_PER_VOTER": os.environ.get("VOTE_RATE_PER_VOTER", "1000000000"),
+        "API_RATE_PER_IP": os.environ.get("API_RATE_PER_IP", "1000000000"),
     }
 
 

@@ -18,18 +18,20 @@ from django.core.cache import cache as django_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from badges.metrics import FONT_DIR
-from tools.models import Tool
+from tools.logos import monogram
+from tools.models import Logo, Tool
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 64
 # Bump when the drawing changes, so cached images of the old design are not served.
-DESIGN_VERSION = 2
+DESIGN_VERSION = 3
 
 BACKGROUND = "#12151a"
 SURFACE = "#1c2129"
 TEXT = "#e8ebef"
 MUTED = "#aab3bf"
 BRAND = "#7fdc9c"
+TILE = "#2a303a"
 VERDICT_COLOURS = {
     "ship": ("#7fdc9c", "#0c2416"),
     "skip": ("#ff9d94", "#2d0f0c"),
@@ -59,6 +61,8 @@ class ToolFace:
     counts_line: str
     average: int | None
     community_line: str
+    # The logo's digest, or None for the monogram: a new logo makes a new image.
+    logo: str | None = None
 
     @classmethod
     def of(cls, tool: Tool) -> ToolFace:
@@ -73,6 +77,7 @@ class ToolFace:
             counts_line=panel.detail,
             average=panel.average,
             community_line=tool.community.line,
+            logo=tool.logo_id,
         )
 
 
@@ -92,7 +97,8 @@ def cached_card(kind: str, *faces: ToolFace) -> ShareCard:
     key = f"sharecard:{etag}"
     png = django_cache.get(key)
     if png is None:
-        png = draw_tool(faces[0]) if kind == "tool" else draw_pair(*faces)
+        logos = _logo_images(faces)
+        png = draw_tool(faces[0], logos=logos) if kind == "tool" else draw_pair(*faces, logos=logos)
         django_cache.set(key, png, settings.SHIPORSKIP_SHARE_CARD_CACHE_SECONDS)
     return ShareCard(png=png, etag=etag)
 
@@ -103,6 +109,16 @@ def tool_card(tool: Tool) -> ShareCard:
 
 def pair_card(first: Tool, second: Tool) -> ShareCard:
     return cached_card("pair", ToolFace.of(first), ToolFace.of(second))
+
+
+def _logo_images(faces: tuple[ToolFace, ...]) -> dict[str, Image.Image]:
+    """The largest rendition of each face's logo, read only when an image is drawn."""
+    digests = {face.logo for face in faces if face.logo}
+    if not digests:
+        return {}
+    stored = Logo.objects.filter(pk__in=digests).values_list("pk", "large")
+    # Our own re-encoded PNGs (tools.logos), not uploads: safe to decode as they are.
+    return {digest: Image.open(io.BytesIO(bytes(png))).convert("RGBA") for digest, png in stored}
 
 
 # --- Drawing -------------------------------------------------------------------------
@@ -183,6 +199,31 @@ def _pill(draw: ImageDraw.ImageDraw, xy: tuple[int, int], face: ToolFace, size: 
     return width
 
 
+def _logo(
+    image: Image.Image,
+    face: ToolFace,
+    logos: dict[str, Image.Image],
+    xy: tuple[int, int],
+    size: int,
+) -> None:
+    """The tool's logo in a ``size`` square at ``xy``, or its monogram on a neutral tile."""
+    picture = logos.get(face.logo) if face.logo else None
+    if picture is not None:
+        resized = picture.resize((size, size), Image.Resampling.LANCZOS)
+        image.paste(resized, xy, mask=resized)  # its own alpha: transparent stays background
+        return
+    draw = ImageDraw.Draw(image)
+    left, top = xy
+    draw.rounded_rectangle((left, top, left + size, top + size), radius=size // 6, fill=TILE)
+    draw.text(
+        (left + size / 2, top + size / 2),
+        monogram(face.name),
+        font=font(int(size * 0.4), bold=True),
+        fill=MUTED,
+        anchor="mm",
+    )
+
+
 def _render(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     # zlib's default level: optimize=True costs four times the CPU for 4% fewer bytes.
@@ -190,11 +231,17 @@ def _render(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def draw_tool(face: ToolFace) -> bytes:
+LOGO_SIZE = 168
+PAIR_LOGO_SIZE = 88
+
+
+def draw_tool(face: ToolFace, *, logos: dict[str, Image.Image] | None = None) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
-    text_width = WIDTH - 2 * MARGIN
+    # The name and tagline stop short of the logo in the top right corner.
+    text_width = WIDTH - 2 * MARGIN - LOGO_SIZE - 32
     _brand(draw, "Ship or skip?")
+    _logo(image, face, logos or {}, (WIDTH - MARGIN - LOGO_SIZE, 140), LOGO_SIZE)
 
     draw.text(
         (MARGIN, 140),
@@ -224,14 +271,16 @@ def draw_tool(face: ToolFace) -> bytes:
     draw.text((MARGIN, 566), "COMMUNITY", font=font(22, bold=True), fill=MUTED)
     draw.text(
         (MARGIN + 170, 560),
-        _clip(draw, face.community_line, font(30), text_width - 170),
+        _clip(draw, face.community_line, font(30), WIDTH - 2 * MARGIN - 170),
         font=font(30),
         fill=TEXT,
     )
     return _render(image)
 
 
-def draw_pair(first: ToolFace, second: ToolFace) -> bytes:
+def draw_pair(
+    first: ToolFace, second: ToolFace, *, logos: dict[str, Image.Image] | None = None
+) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     _brand(draw, "Head to head")
@@ -242,14 +291,18 @@ def draw_pair(first: ToolFace, second: ToolFace) -> bytes:
     draw.text((WIDTH / 2, 330), "vs", font=vs_font, fill=MUTED, anchor="mm")
     for column, face in enumerate((first, second)):
         left = MARGIN + column * (column_width + gutter)
+        _logo(image, face, logos or {}, (left, 176), PAIR_LOGO_SIZE)
+        # Category and name stand right of the logo; the rest uses the column's width.
+        named_left = left + PAIR_LOGO_SIZE + 20
+        named_width = column_width - PAIR_LOGO_SIZE - 20
         draw.text(
-            (left, 172),
-            _clip(draw, face.category.upper(), font(24), column_width),
+            (named_left, 172),
+            _clip(draw, face.category.upper(), font(24), named_width),
             font=font(24),
             fill=MUTED,
         )
-        name_font, name = _fitted(draw, face.name, column_width, [64, 54, 46, 40, 34])
-        draw.text((left, 208), name, font=name_font, fill=TEXT)
+        name_font, name = _fitted(draw, face.name, named_width, [64, 54, 46, 40, 34])
+        draw.text((named_left, 208), name, font=name_font, fill=TEXT)
         tagline_font = font(26)
         for row, line in enumerate(_wrap(draw, face.tagline, tagline_font, column_width, 2)):
             draw.text((left, 292 + row * 36), line, font=tagline_font, fill=MUTED)

@@ -168,6 +168,10 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             f"community: {tool.community.line}.",
             "og_type": "article",
             "og_image": absolute_url(reverse("pages:share_card", args=[tool.slug])),
+            # oEmbed discovery: editors that find this link embed the verdict card.
+            "oembed_url": absolute_url(
+                f"{reverse('api:oembed')}?{urlencode({'url': url, 'format': 'json'})}"
+            ),
         },
     )
     if my_votes is not None:

@@ -1,11 +1,15 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import pluralize
+from django.utils.html import format_html
 
 from reviews.models import Persona, Review
+from tools import logos
 from tools.models import PublicationState, Tool
+from tools.services import set_logo
 from tools.verdicts import PanelVerdict
 
 
@@ -69,8 +73,55 @@ class PanelVerdictFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ToolAdminForm(forms.ModelForm):
+    """The tool's own fields plus its logo, which is checked and redrawn before saving."""
+
+    logo_upload = forms.FileField(
+        label="New logo",
+        required=False,
+        help_text=f"PNG, JPEG or WebP, at most {logos.MAX_BYTES // (1024 * 1024)} MB and "
+        f"{logos.MAX_SIDE} pixels a side; shown square on a transparent background. "
+        "SVG is not accepted.",
+    )
+    remove_logo = forms.BooleanField(
+        label="Remove the logo", required=False, help_text="The tool shows its initials."
+    )
+
+    class Meta:
+        model = Tool
+        # The admin's fieldsets choose what is shown; these are the fields it may save.
+        fields = [
+            "name",
+            "slug",
+            "tagline",
+            "category",
+            "vendor",
+            "website",
+            "entry_price",
+            "pricing",
+            "best_for",
+            "description",
+            "status",
+            "published_at",
+        ]
+
+    def clean_logo_upload(self) -> logos.RenderedLogo | None:
+        upload = self.cleaned_data.get("logo_upload")
+        if not upload:
+            return None
+        upload.seek(0)
+        return logos.read_logo(upload, size=upload.size)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("logo_upload") and cleaned.get("remove_logo"):
+            self.add_error("remove_logo", "Upload a new logo or remove it, not both.")
+        return cleaned
+
+
 @admin.register(Tool)
 class ToolAdmin(admin.ModelAdmin):
+    form = ToolAdminForm
     list_display = [
         "name",
         "category",
@@ -84,7 +135,7 @@ class ToolAdmin(admin.ModelAdmin):
     list_filter = ["status", PanelVerdictFilter, "category", "entry_price"]
     search_fields = ["name", "slug", "tagline", "vendor"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["logo_preview", "created_at", "updated_at"]
     date_hierarchy = "published_at"
     list_select_related = ["category"]
     inlines = [ReviewInline]
@@ -92,11 +143,22 @@ class ToolAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "tagline", "category", "vendor", "website"]}),
         ("Verdict page", {"fields": ["entry_price", "pricing", "best_for", "description"]}),
+        ("Logo", {"fields": ["logo_preview", "logo_upload", "remove_logo"]}),
         ("Publication", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_stats()
+
+    @admin.display(description="Current logo")
+    def logo_preview(self, tool: Tool) -> str:
+        if not tool.logo_id:
+            return "None: pages show the tool's initials."
+        return format_html(
+            '<img src="{}" alt="{} logo" width="64" height="64">',
+            logos.logo_url(tool.logo_id, logos.rendition_for(64)),
+            tool.name,
+        )
 
     @admin.display(description="Panel verdict", ordering="panel_verdict")
     def verdict_column(self, tool: Tool) -> str:
@@ -119,6 +181,10 @@ class ToolAdmin(admin.ModelAdmin):
         if obj.status == PublicationState.PUBLISHED:
             obj.publish()  # stamps the publication time if the editor left it empty
         super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("logo_upload"):
+            set_logo(tool=obj, logo=form.cleaned_data["logo_upload"])
+        elif form.cleaned_data.get("remove_logo"):
+            set_logo(tool=obj, logo=None)
 
     # Both actions save tool by tool rather than queryset.update(): saving is what tells the
     # badges (badges.signals) to drop their cached verdict, so an unpublished tool's badge

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "newsletter",
     "pages",
     "demo",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -329,6 +330,12 @@ BADGES_COUNTER_REDIS_URL = os.environ.get("BADGES_COUNTER_REDIS_URL", REDIS_URL)
 BADGES_CACHE_SECONDS = env_int("BADGES_CACHE_SECONDS", 60)
 # Each process also keeps a tool's badge facts this long without asking the shared cache.
 BADGES_LOCAL_SECONDS = env_int("BADGES_LOCAL_SECONDS", 5)
+# --- Open data API --------------------------------------------------------------------------
+# Requests one client address may make to /api/v1/ and /oembed per window of seconds.
+API_RATE_PER_IP = env_int("API_RATE_PER_IP", 300)
+API_RATE_WINDOW = env_int("API_RATE_WINDOW", 60)
+# How long clients and shared caches may keep an answer before revalidating its ETag.
+API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 60)
 # --- Admin sign-in and system checks --------------------------------------------------------
 # Admin sign-in: posted attempts allowed per client address and per username in a window.
 ADMIN_LOGIN_ATTEMPTS_PER_IP = env_int("ADMIN_LOGIN_ATTEMPTS_PER_IP", 20)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("comparisons.urls")),
     path("newsletter/", include("newsletter.urls")),
     path("", include("badges.urls")),
+    path("", include("tools.urls")),
+    path("", include("api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     # Ahead of admin.site.urls so every sign-in attempt goes through the rate limit.
     path("admin/login/", core_views.admin_login, name="admin-login"),

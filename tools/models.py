@@ -364,6 +364,24 @@ class ToolQuerySet(models.QuerySet):
         )
 
 
+class Logo(models.Model):
+    """A tool's logo as the site serves it: re-encoded PNGs, named by a hash of their bytes.
+
+    Only the renditions are kept, never the upload: they carry no metadata and nothing of
+    the original file but its pixels. The digest is part of every logo URL, so a new logo
+    gets new URLs and browsers may keep each one for good (``tools.logos``).
+    """
+
+    digest = models.CharField(primary_key=True, max_length=32, editable=False)
+    small = models.BinaryField("64 px PNG")
+    medium = models.BinaryField("128 px PNG")
+    large = models.BinaryField("256 px PNG")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.digest
+
+
 class Tool(models.Model):
     slug = models.SlugField(max_length=TOOL_SLUG_MAX_LENGTH, unique=True)
     name = models.CharField(max_length=120)
@@ -375,6 +393,16 @@ class Tool(models.Model):
     description = models.TextField("the panel's take", blank=True)
     website = models.URLField(blank=True)
     vendor = models.CharField(max_length=120, blank=True)
+    # Set through ``tools.services.set_logo``; a tool without one shows its monogram. Pages
+    # read only the digest (this column), so showing logos costs no query or join.
+    logo = models.ForeignKey(
+        Logo,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="tools",
+    )
     status = models.CharField(
         max_length=10, choices=PublicationState.choices, default=PublicationState.DRAFT
     )

@@ -88,7 +88,11 @@ def test_share_image_is_cached_and_redrawn_when_the_verdict_changes(
 ):
     drawn = []
     original = share_cards.draw_tool
-    monkeypatch.setattr(share_cards, "draw_tool", lambda face: drawn.append(face) or original(face))
+    monkeypatch.setattr(
+        share_cards,
+        "draw_tool",
+        lambda face, **kwargs: drawn.append(face) or original(face, **kwargs),
+    )
 
     first = client.get("/og/tools/cursor.png")
     again = client.get("/og/tools/cursor.png")
