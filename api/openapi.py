@@ -328,12 +328,22 @@ def _error(description: str) -> dict:
     return _json(_ref("Error"), description, CORS)
 
 
+# Any request holding a NUL character is refused before a view runs (core/middleware.py).
+UNREADABLE = {"400": _error("The request holds a character that cannot be read (NUL).")}
+
+
 def _get(summary: str, ok: dict, *, parameters=(), errors: dict | None = None, **extra) -> dict:
     return {
         "get": {
             "summary": summary,
             "parameters": [*parameters, IF_NONE_MATCH],
-            "responses": {"200": ok, **OK_NOT_MODIFIED, **(errors or {}), **RATE_LIMITED},
+            "responses": {
+                "200": ok,
+                **OK_NOT_MODIFIED,
+                **UNREADABLE,
+                **(errors or {}),
+                **RATE_LIMITED,
+            },
             **extra,
         }
     }
@@ -453,6 +463,7 @@ PATHS = {
             "responses": {
                 "200": _json(_ref("Shields"), "The badge's facts.", CACHED),
                 **OK_NOT_MODIFIED,
+                **UNREADABLE,
             },
         }
     },

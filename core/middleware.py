@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 
@@ -89,6 +89,23 @@ class MalformedBodyMiddleware:
             logger.warning("refused a malformed request for %s: %s", request.path, error)
             malformed = True
         if malformed:
-            # Rendered without the request: nothing on the way may touch the body again.
-            return HttpResponseBadRequest(render_to_string("400.html"))
+            return bad_request(request)
         return self.get_response(request)
+
+
+def bad_request(request: HttpRequest) -> HttpResponse:
+    """The 400 answer, in the form the address speaks: JSON on the open-data paths
+    (``JSON_ERROR_PATHS``), whose clients never parse HTML, else the 400 page. Rendered
+    without the request: nothing on the way may touch the body again."""
+    if request.path_info.startswith(tuple(settings.JSON_ERROR_PATHS)):
+        response = JsonResponse(
+            {
+                "error": "bad_request",
+                "detail": "The request holds a character or a form that cannot be read.",
+            },
+            status=400,
+        )
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Expose-Headers"] = "ETag, Retry-After"
+        return response
+    return HttpResponseBadRequest(render_to_string("400.html"))

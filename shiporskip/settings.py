@@ -202,6 +202,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 # The largest form is the tool's admin page with a full panel of seven inline reviews
 # (about 90 fields as a browser posts them); public forms hold a handful.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# Addresses whose clients read JSON: a request refused before any view answers them in JSON.
+JSON_ERROR_PATHS = ["/api/v1/", "/api/shields/", "/oembed"]
 
 # Security headers. Plain http is allowed only for a local development server.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEVELOPMENT)

@@ -31,7 +31,8 @@ def test_a_tool_page_embeds_as_the_verdict_cards_iframe(client, cursor):
     assert (body["width"], body["height"]) == (360, 260)
     assert body["html"] == (
         '<iframe src="http://127.0.0.1:8000/embed/cursor" title="ShipOrSkip verdict on Cursor" '
-        'width="360" height="260" loading="lazy" style="border:0"></iframe>'
+        'width="360" height="260" style="border:0;border-radius:16px;max-width:100%;" '
+        'loading="lazy"></iframe>'
     )
     assert body["thumbnail_url"] == "http://127.0.0.1:8000/og/tools/cursor.png"
     assert (body["thumbnail_width"], body["thumbnail_height"]) == (1200, 630)

@@ -146,11 +146,21 @@ def test_unpublished_reviews_stay_out_of_the_panel(client, pair):
     assert len(body["reviews"]) == 4 and body["panel"]["skips"] == 0
 
 
-@pytest.mark.parametrize("slug", ["missing", "bad%20slug", "x" * 101, "%00"])
+@pytest.mark.parametrize("slug", ["missing", "bad%20slug", "x" * 101])
 def test_an_unknown_tool_is_a_json_404(client, pair, slug):
     response = client.get(f"/api/v1/tools/{slug}")
     assert response.status_code == 404
     assert assert_conforms(response, TOOL)["error"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/tools/%00", "/api/v1/tools?category=a%00b", "/oembed?url=%00"]
+)
+def test_a_nul_character_is_a_json_400_anywhere_in_the_api(client, pair, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_request"
+    assert response["Access-Control-Allow-Origin"] == "*"
 
 
 def test_unknown_api_paths_are_json_404s_too(client):
