@@ -24,7 +24,7 @@ from django.core.cache import cache
 from tools.models import Tool, is_tool_slug
 from tools.verdicts import CommunitySummary, PanelSummary
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 # Cached for slugs that name no published tool, so a flood of them stays off the database.
 MISSING = "missing"
 LOCAL_MAX_ENTRIES = 2048
@@ -42,6 +42,7 @@ class BadgeData:
     tagline: str
     panel: PanelSummary
     community: CommunitySummary
+    certified: bool = False
 
     @property
     def verdict(self) -> str:
@@ -57,6 +58,7 @@ class BadgeData:
             tagline=tool.tagline,
             panel=tool.panel,
             community=tool.community,
+            certified=tool.is_certified,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlencode
@@ -35,6 +36,13 @@ class EmbedCodes:
     html: str
     markdown: str
     iframe: str
+    badge_svg: str
+
+    @property
+    def badge_data_uri(self) -> str:
+        """The badge inline, for previews of unpublished pages: it loads (and counts)
+        nothing, and shows the verdict the public badge will show once published."""
+        return "data:image/svg+xml;base64," + base64.b64encode(self.badge_svg.encode()).decode()
 
 
 def _query(**params: str) -> str:
@@ -83,4 +91,5 @@ def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) 
         html=html,
         markdown=markdown,
         iframe=iframe,
+        badge_svg=rendered.svg,
     )

@@ -3,7 +3,7 @@ from django.urls import path
 
 from core.pagecache import LIST_PAGE_SECONDS, shared_page
 from pages import views
-from pages.feeds import LatestVerdictsAtomFeed, LatestVerdictsFeed
+from pages.feeds import CertifiedFeed, LatestVerdictsAtomFeed, LatestVerdictsFeed
 from pages.sitemaps import sitemaps
 
 app_name = "pages"
@@ -14,6 +14,9 @@ shared_list = shared_page(views.listing, fresh_for=LIST_PAGE_SECONDS)
 urlpatterns = [
     path("", views.home, name="home"),
     path("tools/<slug:slug>/", views.detail, name="tool"),
+    path("preview/<str:token>/", views.preview, name="preview"),
+    path("certified/", views.certified, name="certified"),
+    path("certified/feed/", shared_list(CertifiedFeed()), name="certified-feed"),
     path("categories/", views.category_index, name="categories"),
     path("categories/<slug:slug>/", views.category, name="category"),
     path("critics/", views.persona_index, name="critics"),

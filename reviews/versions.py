@@ -101,7 +101,8 @@ def tool_page_versions(slugs) -> dict[str, tuple]:
     """Each published tool of ``slugs`` by slug: ``(pk, its version, the catalogue's)``,
     in one query, for the pages that show those tools. A tool's version changes with the
     tool, its category, any of its reviews (a verdict changes only through them), its
-    community counts and set-aside votes, its award and its verdict timeline. Publication is judged by the same clock as ``published_filter()``."""
+    community counts and set-aside votes, its award and its verdict timeline. Publication
+    is judged by the same clock as ``published_filter()``."""
     catalogue = [param for _, query_params in _CATALOGUE.values() for param in query_params]
     params = [*catalogue, list(slugs), PublicationState.PUBLISHED, timezone.now()]
     with connection.cursor() as cursor:

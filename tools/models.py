@@ -306,18 +306,9 @@ class ToolQuerySet(models.QuerySet):
             community_set_aside=_count_of(self, "votes", discarded_at__isnull=False)
         )
 
-    def with_timeline_version(self) -> ToolQuerySet:
-        """Annotate the newest point of the tool's verdict timeline (for conditional GETs)."""
-        latest = (
-            Standing.objects.filter(tool=OuterRef("pk")).order_by("-recorded_at").values("pk")[:1]
-        )
-        return self.annotate(timeline_version=Subquery(latest))
-
     def for_tool_page(self) -> ToolQuerySet:
-        """Everything a tool page shows of the tool itself and the versions its ETag compares."""
-        return (
-            self.with_stats().with_reviews_version().with_set_aside_votes().with_timeline_version()
-        )
+        """Everything a tool page shows of the tool itself."""
+        return self.with_stats().with_set_aside_votes()
 
     def with_reviews_version(self) -> ToolQuerySet:
         """Annotate when any of the tool's reviews last changed (for conditional GETs)."""
