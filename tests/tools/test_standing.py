@@ -242,10 +242,14 @@ def test_the_award_shows_on_cards_comparisons_badges_and_the_embed(client, panel
     assert compare.content.decode().count("Certified Ship</a></p>") == 1
     badge = client.get(reverse("badges:svg", args=["contender"])).content.decode()
     assert "Certified Ship" in badge
-    assert "Certified Ship" not in client.get(reverse("badges:svg", args=["rival"])).content.decode()
+    assert (
+        "Certified Ship" not in client.get(reverse("badges:svg", args=["rival"])).content.decode()
+    )
     card = client.get(reverse("badges:svg", args=["contender"]), {"style": "card"})
     assert "CERTIFIED" in card.content.decode()
-    assert "Certified Ship" in client.get(reverse("badges:embed", args=["contender"])).content.decode()
+    assert (
+        "Certified Ship" in client.get(reverse("badges:embed", args=["contender"])).content.decode()
+    )
 
 
 def test_tool_page_etag_changes_when_the_award_does(client, contender):
