@@ -24,7 +24,7 @@ from django.core.cache import cache
 from tools.models import Tool, is_tool_slug
 from tools.verdicts import CommunitySummary, PanelSummary
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 # Cached for slugs that name no published tool, so a flood of them stays off the database.
 MISSING = "missing"
 LOCAL_MAX_ENTRIES = 2048
@@ -44,6 +44,7 @@ class BadgeData:
     community: CommunitySummary
     # The logo's digest (None: the monogram), named like Tool's so templates take either.
     logo_id: str | None = None
+    certified: bool = False
 
     @property
     def verdict(self) -> str:
@@ -60,6 +61,7 @@ class BadgeData:
             panel=tool.panel,
             community=tool.community,
             logo_id=tool.logo_id,
+            certified=tool.is_certified,
         )
 
 

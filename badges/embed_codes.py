@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlencode
@@ -41,6 +42,13 @@ class EmbedCodes:
     # The shields.io endpoint, for READMEs that already show shields.io badges.
     shields_url: str
     shields_markdown: str
+    badge_svg: str
+
+    @property
+    def badge_data_uri(self) -> str:
+        """The badge inline, for previews of unpublished pages: it loads (and counts)
+        nothing, and shows the verdict the public badge will show once published."""
+        return "data:image/svg+xml;base64," + base64.b64encode(self.badge_svg.encode()).decode()
 
 
 def _query(**params: str) -> str:
@@ -82,6 +90,7 @@ def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) 
     """Snippets for ``tool``, which must be annotated with panel and community stats."""
     style, theme = svg.normalise(style, theme)
     data = BadgeData.from_tool(tool)
+    rendered = svg.render(data, style, theme)
     width, height = svg.SIZES[style]
     badge_path = reverse("badges:badge", kwargs={"slug": tool.slug}) + _query(
         style=style, theme=theme
@@ -120,4 +129,5 @@ def embed_codes(tool: Tool, style: str | None = None, theme: str | None = None) 
         iframe_strict=iframe_snippet(**size, strict_csp=True),
         shields_url=shields_url,
         shields_markdown=f"[![{_markdown_text(alt)}]({shields_badge})]({click_url})",
+        badge_svg=rendered.svg,
     )

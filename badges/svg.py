@@ -172,7 +172,8 @@ def description(data: BadgeData | None) -> str:
         return "ShipOrSkip: not reviewed"
     community = data.community
     figures = f"community {community.line}" if community.votes else "no community votes yet"
-    return f"ShipOrSkip verdict on {one_line(data.name)}: {data.panel.line}; {figures}"
+    award = "; Certified Ship" if data.certified else ""
+    return f"ShipOrSkip verdict on {one_line(data.name)}: {data.panel.line}; {figures}{award}"
 
 
 def message(data: BadgeData | None) -> str:
@@ -182,6 +183,8 @@ def message(data: BadgeData | None) -> str:
     line = data.panel.line
     if data.community.is_shown:
         line += f" · {data.community.ship_percent}% community"
+    if data.certified:
+        line += " · Certified Ship"
     return line
 
 
@@ -269,6 +272,10 @@ def render_card(data: BadgeData | None, theme: str) -> tuple[str, int, int]:
             anchor="middle",
         ),
     ]
+    if data is not None and data.certified:
+        body.append(
+            text("CERTIFIED", x=panel_width / 2, y=82, size=8, css="o", bold=True, anchor="middle")
+        )
     for content, y, size, css, bold in [
         (lines[0], 27, 16, "f", True),
         (lines[1], 47, 12, "f", False),

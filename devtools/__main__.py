@@ -242,6 +242,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
         manage("migrate", "--noinput")
         manage("seed_demo")
+        manage("update_certifications")
         manage("ensure_dev_superuser")
         manage("collectstatic", "--noinput")
         step(f"ShipOrSkip is starting on http://{host}:{port}/")
@@ -253,14 +254,15 @@ def cmd_run(args: argparse.Namespace) -> None:
             f"          forgot it? SHIPORSKIP_ENV=development DATABASE_URL={url} \\\n"
             "                       .venv/bin/python manage.py changepassword admin\n"
             f"  Database: {postgres.mask(url)}, Redis: {redis_url}  (stop both: make db-stop)\n"
-            "  Badge hits move from Redis into PostgreSQL every minute (flush_badge_counts).\n"
+            "  Badge hits move from Redis into PostgreSQL every minute (flush_badge_counts);\n"
+            "  Certified Ship and verdict timelines follow the votes (update_certifications).\n"
             "  Press Ctrl-C to stop the server.",
             file=sys.stderr,
             flush=True,
         )
         server = gunicorn.start({**os.environ, "GUNICORN_BIND": f"{host}:{port}"})
         try:
-            with every_minute("flush_badge_counts"):
+            with every_minute("flush_badge_counts"), every_minute("update_certifications"):
                 server.wait()
         finally:
             # Ctrl-C reached gunicorn too; stop() waits for its graceful shutdown.

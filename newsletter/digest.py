@@ -16,7 +16,7 @@ from django.utils import timezone
 from core.absolute_urls import absolute_url
 from newsletter.emails import build_email
 from newsletter.models import DigestSend, Subscriber, week_of
-from tools.models import Tool
+from tools.models import Standing, Tool, published_filter
 from tools.pairs import comparison_path
 from tools.verdicts import CommunitySummary, PanelVerdict, Verdict
 from votes.models import Vote
@@ -24,6 +24,7 @@ from votes.models import Vote
 DIGEST_DAYS = 7
 MAX_NEW_VERDICTS = 12
 MAX_MOVERS = 3
+MAX_VERDICT_CHANGES = 12
 # Movers are picked from the tools with the most votes this week; a handful is plenty.
 MOVER_CANDIDATES = 20
 # Rivals for the featured comparison are drawn from the most-voted tools with a verdict.
@@ -72,10 +73,11 @@ class Digest:
     new_verdicts: list[Tool] = field(default_factory=list)
     movers: list[Mover] = field(default_factory=list)
     featured_pair: tuple[Tool, Tool] | None = None
+    verdict_changes: list[Standing] = field(default_factory=list)
 
     @property
     def has_news(self) -> bool:
-        return bool(self.new_verdicts or self.movers)
+        return bool(self.new_verdicts or self.movers or self.verdict_changes)
 
     @property
     def subject(self) -> str:
@@ -101,6 +103,15 @@ def _new_verdicts(since: datetime.datetime) -> list[Tool]:
         .filter(published_at__gte=since)
         .with_stats()
         .latest_first()[:MAX_NEW_VERDICTS]
+    )
+
+
+def _verdict_changes(since: datetime.datetime) -> list[Standing]:
+    """This week's changes of panel verdict and of Certified Ship on published tools."""
+    return list(
+        Standing.objects.changes().filter(published_filter("tool__"), recorded_at__gte=since)[
+            :MAX_VERDICT_CHANGES
+        ]
     )
 
 
@@ -172,7 +183,7 @@ def _featured_pair(anchors: list[Tool]) -> tuple[Tool, Tool] | None:
 
 
 def build_digest(now: datetime.datetime | None = None) -> Digest:
-    """This week's digest: at most four queries however much was published."""
+    """This week's digest: at most five queries however much was published."""
     now = now or timezone.now()
     since = now - datetime.timedelta(days=DIGEST_DAYS)
     new_verdicts = _new_verdicts(since)
@@ -184,6 +195,7 @@ def build_digest(now: datetime.datetime | None = None) -> Digest:
         new_verdicts=new_verdicts,
         movers=movers,
         featured_pair=_featured_pair(anchors),
+        verdict_changes=_verdict_changes(since),
     )
 
 

@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 
 from core.pagecache import LIST_PAGE_SECONDS, shared_page
 from pages import views
-from pages.feeds import LatestVerdictsAtomFeed, LatestVerdictsFeed
+from pages.feeds import CertifiedFeed, LatestVerdictsAtomFeed, LatestVerdictsFeed
 from pages.sitemaps import sitemaps
 
 app_name = "pages"
@@ -23,6 +23,9 @@ urlpatterns = [
         name="tool-legacy",
     ),
     path("verdicts/<slug:section>/", views.section, name="section"),
+    path("preview/<str:token>/", views.preview, name="preview"),
+    path("certified/", views.certified, name="certified"),
+    path("certified/feed/", shared_list(CertifiedFeed()), name="certified-feed"),
     path("categories/", views.category_index, name="categories"),
     path("categories/<slug:slug>/", views.category, name="category"),
     path("critics/", views.persona_index, name="critics"),

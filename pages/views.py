@@ -4,6 +4,9 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce, Least, Now
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +26,7 @@ from core.pagecache import (
     PageVersion,
     shared_page,
 )
-from pages import share_cards
+from pages import share_cards, timeline
 from pages.sections import HOME_ORDER, SECTIONS
 from pages.sharing import share_links, share_text
 from reviews import structured_data
@@ -36,8 +39,10 @@ from reviews.versions import (
     tool_page_versions,
     tool_tag,
 )
-from tools.models import Category, Tool, is_tool_slug, search_query
+from tools.models import Category, PublicationState, Tool, is_tool_slug, search_query
 from tools.pairs import canonical_pair, comparison_path, pair_slug, split_pair
+from tools.previews import tool_id_from_token
+from tools.verdicts import certified_rule
 from votes.mine import PRIVATE_ANSWER, own_votes
 
 TOOLS_PER_PAGE = 24
@@ -140,9 +145,16 @@ def section(request: HttpRequest, section: str) -> HttpResponse:
 @require_safe
 @shared_page(tool_page, fresh_for=VERSIONED_PAGE_SECONDS)
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    tool = get_object_or_404(Tool.objects.published().with_stats(), slug=slug)
+    tool = get_object_or_404(Tool.objects.published().for_tool_page(), slug=slug)
+    return _tool_page(request, tool)
+
+
+def _tool_page(request: HttpRequest, tool: Tool, *, preview: bool = False) -> HttpResponse:
+    """The tool page for ``tool`` from ``Tool.objects.for_tool_page()``; readers' pages and
+    editors' previews get the same page from here."""
     reviews = list(tool.reviews.for_panel())
     my_votes = own_votes(request, [tool])
+    history, verdict_change = timeline.for_tool(tool)
     others = list(Tool.objects.published().compare_choices_for(tool, limit=COMPARE_PICKER_SIZE))
     suggestions = [
         (other, comparison_url(tool, other))
@@ -158,6 +170,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "tool": tool,
             "reviews": reviews,
             "my_votes": my_votes,
+            "timeline": history,
+            "verdict_change": verdict_change,
             "compare_suggestions": suggestions,
             "compare_choices": others,
             "share_text": text,
@@ -172,11 +186,67 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "oembed_url": absolute_url(
                 f"{reverse('api:oembed')}?{urlencode({'url': url, 'format': 'json'})}"
             ),
+            "preview": preview,
+            "noindex": preview,
         },
     )
     if my_votes is not None:
         patch_cache_control(response, **PRIVATE_ANSWER)
     return response
+
+
+class _RolledBack(Exception):
+    def __init__(self, response: HttpResponse):
+        self.response = response
+
+
+@require_safe
+def preview(request: HttpRequest, token: str) -> HttpResponse:
+    """A draft tool, or a tool with draft reviews, as readers will get it once published.
+
+    The page is rendered by the very code readers' pages use, inside a transaction that
+    publishes the tool and its draft reviews and is then rolled back: nothing is ever
+    written. The signed link works without an account until it expires. Never cached,
+    never indexed, and its vote buttons and badge preview count nothing.
+    """
+    tool_id = tool_id_from_token(token)
+    if tool_id is None:
+        response = render(request, "pages/preview_expired.html", {"noindex": True}, status=404)
+    else:
+        try:
+            with transaction.atomic():
+                Tool.objects.filter(pk=tool_id).update(
+                    status=PublicationState.PUBLISHED,
+                    published_at=Least(Coalesce(F("published_at"), Now()), Now()),
+                )
+                Review.objects.filter(tool_id=tool_id).update(status=PublicationState.PUBLISHED)
+                tool = get_object_or_404(Tool.objects.published().for_tool_page(), pk=tool_id)
+                raise _RolledBack(_tool_page(request, tool, preview=True))
+        except _RolledBack as rolled_back:
+            response = rolled_back.response
+    patch_cache_control(response, private=True, no_store=True)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_safe
+@shared_page(listing, fresh_for=LIST_PAGE_SECONDS)
+def certified(request: HttpRequest) -> HttpResponse:
+    """Every tool that holds Certified Ship, the most recent awards first."""
+    tools = Tool.objects.published().certified().order_by("-certified_since", "name")
+    page = Paginator(tools, TOOLS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pages/certified.html",
+        {
+            "page": page,
+            "tools": Tool.objects.in_ranking_order(page.object_list, limit=TOOLS_PER_PAGE),
+            "page_title": "Certified Ship: the tools both the panel and readers back",
+            "page_description": "Tools whose panel and community both say ship, by a wide "
+            "margin and over many reviews and votes.",
+            "rule": certified_rule(),
+        },
+    )
 
 
 @require_safe

@@ -1,16 +1,46 @@
+import pghistory
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from reviews.models import Persona, Review
+from reviews.revisions import tool_revisions
 from tools import logos
 from tools.models import PublicationState, Tool
+from tools.previews import preview_path
 from tools.services import set_logo
+from tools.standing import refresh_standings
 from tools.verdicts import PanelVerdict
+
+
+class RevisionContextAdmin(admin.ModelAdmin):
+    """Every write made through these pages is signed with the editor in the revisions
+    that PostgreSQL's history triggers write (who changed a review, and where)."""
+
+    def _signed(self, request: HttpRequest):
+        return pghistory.context(user=request.user.pk, via="admin")
+
+    def changeform_view(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        with self._signed(request):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def changelist_view(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # Bulk actions and list edits run from the change list.
+        with self._signed(request):
+            return super().changelist_view(request, *args, **kwargs)
+
+    def delete_view(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        with self._signed(request):
+            return super().delete_view(request, *args, **kwargs)
 
 
 @admin.register(Persona)
@@ -23,12 +53,26 @@ class PersonaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(RevisionContextAdmin):
     list_display = ["tool", "persona", "score", "verdict", "status", "published_at"]
     list_filter = ["verdict", "status", "persona", "tool__category"]
     search_fields = ["tool__name", "persona__name", "body"]
     list_select_related = ["tool", "persona"]
     autocomplete_fields = ["tool"]
+
+    # A review's change moves its tool's verdict and maybe its award: both follow at once.
+    def save_model(self, request, obj: Review, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        refresh_standings(tool_ids=[obj.tool_id])
+
+    def delete_model(self, request, obj: Review) -> None:
+        super().delete_model(request, obj)
+        refresh_standings(tool_ids=[obj.tool_id])
+
+    def delete_queryset(self, request, queryset: QuerySet) -> None:
+        tool_ids = list(queryset.values_list("tool_id", flat=True))
+        super().delete_queryset(request, queryset)
+        refresh_standings(tool_ids=tool_ids)
 
 
 class ReviewInline(admin.TabularInline):
@@ -37,6 +81,7 @@ class ReviewInline(admin.TabularInline):
     model = Review
     fields = ["persona", "score", "verdict", "status", "body"]
     extra = 0
+    classes = ["review-panel"]
 
     def get_extra(self, request, obj=None, **kwargs):
         active = Persona.objects.active().count()
@@ -120,7 +165,7 @@ class ToolAdminForm(forms.ModelForm):
 
 
 @admin.register(Tool)
-class ToolAdmin(admin.ModelAdmin):
+class ToolAdmin(RevisionContextAdmin):
     form = ToolAdminForm
     list_display = [
         "name",
@@ -135,7 +180,13 @@ class ToolAdmin(admin.ModelAdmin):
     list_filter = ["status", PanelVerdictFilter, "category", "entry_price"]
     search_fields = ["name", "slug", "tagline", "vendor"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["logo_preview", "created_at", "updated_at"]
+    readonly_fields = [
+        "logo_preview",
+        "created_at",
+        "updated_at",
+        "certified_since",
+        "certified_lost_at",
+    ]
     date_hierarchy = "published_at"
     list_select_related = ["category"]
     inlines = [ReviewInline]
@@ -145,7 +196,11 @@ class ToolAdmin(admin.ModelAdmin):
         ("Verdict page", {"fields": ["entry_price", "pricing", "best_for", "description"]}),
         ("Logo", {"fields": ["logo_preview", "logo_upload", "remove_logo"]}),
         ("Publication", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
+        ("Certified Ship", {"fields": ["certified_since", "certified_lost_at"]}),
     ]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_stats()
@@ -185,6 +240,43 @@ class ToolAdmin(admin.ModelAdmin):
             set_logo(tool=obj, logo=form.cleaned_data["logo_upload"])
         elif form.cleaned_data.get("remove_logo"):
             set_logo(tool=obj, logo=None)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the inline reviews are saved: the verdict and award follow them at once.
+        refresh_standings(tool_ids=[form.instance.pk])
+
+    def get_urls(self):
+        revisions = self.admin_site.admin_view(self.revisions_view)
+        return [
+            path("<int:object_id>/revisions/", revisions, name="tools_tool_revisions"),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context |= {
+                "revisions_url": reverse("admin:tools_tool_revisions", args=[obj.pk]),
+                # A fresh signed link each time the form is shown; it expires by itself.
+                "preview_url": request.build_absolute_uri(preview_path(obj)),
+                "preview_days": settings.SHIPORSKIP_PREVIEW_LINK_MAX_AGE // 86400,
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def revisions_view(self, request: HttpRequest, object_id: int) -> TemplateResponse:
+        """The tool's and its reviews' revisions, newest first, each change before and after."""
+        tool = get_object_or_404(Tool, pk=object_id)
+        if not self.has_view_permission(request, tool):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": tool,
+            "title": f"Revisions of {tool.name}",
+            "revisions": tool_revisions(tool),
+            "change_url": reverse("admin:tools_tool_change", args=[tool.pk]),
+        }
+        return TemplateResponse(request, "admin/tools/tool/revisions.html", context)
 
     # Both actions save tool by tool rather than queryset.update(): saving is what tells the
     # badges (badges.signals) to drop their cached verdict, so an unpublished tool's badge

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import pghistory
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.dateparse import parse_datetime
 
 from reviews.models import Persona, Review
 from tools.models import Category, PublicationState, Tool
+from tools.standing import refresh_standings
 
 # Every key the format knows, per kind of record. Anything else is refused by name: a typo
 # such as "publishd" would otherwise import a draft without a word.
@@ -166,11 +168,24 @@ def _records(data: dict, key: str) -> list:
 
 @transaction.atomic
 def import_verdicts(data: Any) -> ImportReport:
-    """Upsert everything in ``data``; raise ImportFailed (writing nothing) on a bad record."""
+    """Upsert everything in ``data``; raise ImportFailed (writing nothing) on a bad record.
+
+    The revisions the history triggers write are signed "import_verdicts", and the verdict
+    timeline and Certified Ship of every tool in the file are brought up to date.
+    """
+    with pghistory.context(via="import_verdicts"):
+        report, tool_ids = _import(data)
+        if report.changed_anything:
+            refresh_standings(tool_ids=tool_ids)
+    return report
+
+
+def _import(data: Any) -> tuple[ImportReport, list[int]]:
     if not isinstance(data, dict):
         raise ImportFailed("top level: expected a JSON object with categories, personas, tools")
     _refuse_unknown_keys(data, "top level", "top level")
     report = ImportReport()
+    tool_ids: list[int] = []
 
     categories: dict[str, Category] = {}
     for index, record in enumerate(_records(data, "categories")):
@@ -249,6 +264,7 @@ def import_verdicts(data: Any) -> ImportReport:
             where=where,
             report=report,
         )
+        tool_ids.append(tool.pk)
         reviews = _optional(record, "reviews", where, [], list)
         seen: set[str] = set()
         for review_index, review in enumerate(reviews):
@@ -285,4 +301,4 @@ def import_verdicts(data: Any) -> ImportReport:
                 where=review_where,
                 report=report,
             )
-    return report
+    return report, tool_ids

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
@@ -93,6 +94,17 @@ class ReviewQuerySet(models.QuerySet):
         )
 
 
+# Every change to a review is kept as a revision by PostgreSQL triggers, whatever made it:
+# the admin, an import, a bulk update or the shell. Each revision holds the review as it
+# stood after the change (before it, for a deletion); the previous revision is the "before".
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    fields=["tool", "persona", "score", "verdict", "status", "body"],
+    model_name="ReviewRevision",
+    obj_field=pghistory.ObjForeignKey(related_name="revisions"),
+)
 class Review(models.Model):
     tool = models.ForeignKey("tools.Tool", on_delete=models.CASCADE, related_name="reviews")
     persona = models.ForeignKey(Persona, on_delete=models.PROTECT, related_name="reviews")

@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from reviews.models import Persona, Review
-from tools.models import Category, PublicationState, Tool
+from tools.models import Category, PublicationState, Standing, Tool
 
 LISTING_TAG = "listing"
 # Everything shows critics' names and categories: their changes purge every page.
@@ -76,12 +76,19 @@ def _tool_version_sql() -> str:
     reviews = Review._meta.db_table
     categories = Category._meta.db_table
     counts = Tool._meta.get_field("community_count").related_model._meta.db_table
+    votes = Tool._meta.get_field("votes").related_model._meta.db_table
+    standings = Standing._meta.db_table
     catalogue = ", ".join(f"({query})" for query, _ in _CATALOGUE.values())
+    # The award, the set-aside votes and the newest timeline point show on tool pages too.
     return f"""
         SELECT tool.id, tool.slug, tool.updated_at, category.name,
                (SELECT max(updated_at) FROM {reviews} WHERE tool_id = tool.id),
                (SELECT count(*) FROM {reviews} WHERE tool_id = tool.id),
                counts.ships, counts.skips,
+               tool.certified_since,
+               (SELECT count(*) FROM {votes}
+                 WHERE tool_id = tool.id AND discarded_at IS NOT NULL),
+               (SELECT max(id) FROM {standings} WHERE tool_id = tool.id),
                {catalogue}
           FROM {tools} AS tool
           JOIN {categories} AS category ON category.id = tool.category_id
@@ -93,11 +100,12 @@ def _tool_version_sql() -> str:
 def tool_page_versions(slugs) -> dict[str, tuple]:
     """Each published tool of ``slugs`` by slug: ``(pk, its version, the catalogue's)``,
     in one query, for the pages that show those tools. A tool's version changes with the
-    tool, its category, any of its reviews (a verdict changes only through them) and its
-    community counts. Publication is judged by the same clock as ``published_filter()``."""
+    tool, its category, any of its reviews (a verdict changes only through them), its
+    community counts and set-aside votes, its award and its verdict timeline. Publication
+    is judged by the same clock as ``published_filter()``."""
     catalogue = [param for _, query_params in _CATALOGUE.values() for param in query_params]
     params = [*catalogue, list(slugs), PublicationState.PUBLISHED, timezone.now()]
     with connection.cursor() as cursor:
         cursor.execute(_tool_version_sql(), params)
         rows = cursor.fetchall()
-    return {row[1]: (row[0], tuple(row[2:8]), tuple(row[8:])) for row in rows}
+    return {row[1]: (row[0], tuple(row[2:11]), tuple(row[11:])) for row in rows}

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "django_htmx",
+    "pgtrigger",
+    "pghistory",
     "core",
     "tools",
     "reviews",
@@ -280,6 +282,18 @@ SHIPORSKIP_MIN_PANEL_REVIEWS = env_int("SHIPORSKIP_MIN_PANEL_REVIEWS", 3)
 SHIPORSKIP_MIN_COMMUNITY_VOTES = env_int("SHIPORSKIP_MIN_COMMUNITY_VOTES", 10)
 # The panel has at most this many critics.
 SHIPORSKIP_MAX_PANEL = 7
+# Certified Ship: earned with at least these ship shares (percent) over at least these many
+# published reviews and counted votes; kept until either share falls below the keep share.
+SHIPORSKIP_CERTIFIED_PANEL_SHARE = env_int("SHIPORSKIP_CERTIFIED_PANEL_SHARE", 75)
+SHIPORSKIP_CERTIFIED_PANEL_REVIEWS = env_int("SHIPORSKIP_CERTIFIED_PANEL_REVIEWS", 5)
+SHIPORSKIP_CERTIFIED_COMMUNITY_SHARE = env_int("SHIPORSKIP_CERTIFIED_COMMUNITY_SHARE", 75)
+SHIPORSKIP_CERTIFIED_COMMUNITY_VOTES = env_int("SHIPORSKIP_CERTIFIED_COMMUNITY_VOTES", 50)
+SHIPORSKIP_CERTIFIED_KEEP_SHARE = env_int("SHIPORSKIP_CERTIFIED_KEEP_SHARE", 70)
+# A change in community figures alone is added to a tool's verdict timeline at most this
+# often (seconds); panel and award changes are recorded at once.
+SHIPORSKIP_TIMELINE_COMMUNITY_INTERVAL = env_int("SHIPORSKIP_TIMELINE_COMMUNITY_INTERVAL", 3600)
+# A signed preview link to an unpublished tool page works for this many seconds.
+SHIPORSKIP_PREVIEW_LINK_MAX_AGE = env_int("SHIPORSKIP_PREVIEW_LINK_MAX_AGE", 3 * 86400)
 
 # --- Community votes, client IPs and rate limits -------------------------------------------
 # Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For entries we believe. Empty:

@@ -4,6 +4,7 @@ import operator
 import re
 from functools import reduce
 
+import pghistory
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import Lexeme, SearchQuery, SearchRank, SearchVector
 from django.db import models
@@ -309,6 +310,20 @@ class ToolQuerySet(models.QuerySet):
             (F("community_ships") + F("community_skips")).desc(), "name"
         )
 
+    def certified(self) -> ToolQuerySet:
+        """Tools that hold Certified Ship now."""
+        return self.filter(certified_since__isnull=False)
+
+    def with_set_aside_votes(self) -> ToolQuerySet:
+        """Annotate how many of the tool's votes were set aside (discarded)."""
+        return self.annotate(
+            community_set_aside=_count_of(self, "votes", discarded_at__isnull=False)
+        )
+
+    def for_tool_page(self) -> ToolQuerySet:
+        """Everything a tool page shows of the tool itself."""
+        return self.with_stats().with_set_aside_votes()
+
     def with_reviews_version(self) -> ToolQuerySet:
         """Annotate when any of the tool's reviews last changed (for conditional GETs)."""
         latest = _related_rows(self, "reviews").order_by("-updated_at").values("updated_at")[:1]
@@ -382,6 +397,29 @@ class Logo(models.Model):
         return self.digest
 
 
+# Editors' changes to a tool are kept as revisions by a PostgreSQL trigger, whatever made
+# them (the admin, a bulk action, an import, the shell). The award's dates are left out:
+# the verdict timeline (Standing) records those.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    fields=[
+        "slug",
+        "name",
+        "tagline",
+        "category",
+        "entry_price",
+        "pricing",
+        "best_for",
+        "description",
+        "website",
+        "vendor",
+        "status",
+        "published_at",
+    ],
+    model_name="ToolRevision",
+    obj_field=pghistory.ObjForeignKey(related_name="revisions"),
+)
 class Tool(models.Model):
     slug = models.SlugField(max_length=TOOL_SLUG_MAX_LENGTH, unique=True)
     name = models.CharField(max_length=120)
@@ -409,6 +447,10 @@ class Tool(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Certified Ship: when the award held now was earned (empty: not certified), and when
+    # it was last lost. Kept by tools.standing, never edited by hand.
+    certified_since = models.DateTimeField(null=True, blank=True, editable=False)
+    certified_lost_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ToolQuerySet.as_manager()
 
@@ -446,6 +488,10 @@ class Tool(models.Model):
             and self.published_at <= timezone.now()
         )
 
+    @property
+    def is_certified(self) -> bool:
+        return self.certified_since is not None
+
     def publish(self) -> None:
         self.status = PublicationState.PUBLISHED
         self.published_at = self.published_at or timezone.now()
@@ -467,3 +513,119 @@ class Tool(models.Model):
     def community(self) -> CommunitySummary:
         """Needs ``with_stats()``."""
         return CommunitySummary(ships=self.community_ships, skips=self.community_skips)
+
+
+class StandingQuerySet(models.QuerySet):
+    def latest_per_tool(self, tool_ids: list[int] | None = None) -> StandingQuerySet:
+        """The newest point of each tool's timeline (of ``tool_ids``, or every tool)."""
+        points = self if tool_ids is None else self.filter(tool_id__in=tool_ids)
+        return points.order_by("tool_id", "-recorded_at").distinct("tool_id")
+
+    def timeline(self, tool: Tool, *, limit: int) -> tuple[list[Standing], Standing | None]:
+        """The newest ``limit`` points of ``tool``'s timeline, oldest first, and its latest
+        verdict change (which may be older than those points), in one query."""
+        newest = (
+            self.filter(tool=tool)
+            .annotate(is_change=Value(False))
+            .order_by("-recorded_at", "-pk")[:limit]
+        )
+        change = (
+            self.filter(tool=tool)
+            .verdict_changes()
+            .annotate(is_change=Value(True))
+            .order_by("-recorded_at", "-pk")[:1]
+        )
+        rows = list(newest.union(change, all=True))
+        points = sorted(
+            (row for row in rows if not row.is_change), key=lambda p: (p.recorded_at, p.pk)
+        )
+        return points, next((row for row in rows if row.is_change), None)
+
+    def verdict_changes(self) -> StandingQuerySet:
+        """Points at which the panel verdict moved from one verdict to another."""
+        return self.exclude(previous_verdict="").exclude(previous_verdict=F("panel_verdict"))
+
+    def award_changes(self) -> StandingQuerySet:
+        """Points at which Certified Ship was earned or lost."""
+        return self.filter(previous_certified__isnull=False).exclude(
+            previous_certified=F("certified")
+        )
+
+    def changes(self) -> StandingQuerySet:
+        """Verdict and award changes, newest first, with their tools."""
+        return (
+            (self.verdict_changes() | self.award_changes())
+            .select_related("tool")
+            .order_by("-recorded_at", "-pk")
+        )
+
+
+class Standing(models.Model):
+    """One point on a tool's verdict timeline: the panel and community figures and the
+    award as they stood at ``recorded_at``.
+
+    A point is added whenever the panel's figures or verdict, or the award, change (and for
+    community figures alone, at most every ``SHIPORSKIP_TIMELINE_COMMUNITY_INTERVAL``), by
+    ``tools.standing.refresh_standings``. The previous verdict and award are kept on the
+    point so that changes can be listed without comparing rows.
+    """
+
+    tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="standings")
+    recorded_at = models.DateTimeField()
+    panel_ships = models.PositiveIntegerField()
+    panel_skips = models.PositiveIntegerField()
+    panel_verdict = models.CharField(max_length=10, choices=PanelVerdict.choices)
+    community_ships = models.PositiveIntegerField()
+    community_skips = models.PositiveIntegerField()
+    certified = models.BooleanField()
+    # The verdict and award at the tool's previous point; empty/None on its first point.
+    previous_verdict = models.CharField(max_length=10, blank=True, choices=PanelVerdict.choices)
+    previous_certified = models.BooleanField(null=True)
+
+    objects = StandingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tool", "recorded_at"]
+        indexes = [
+            models.Index(fields=["tool", "-recorded_at"], name="standing_timeline_idx"),
+            models.Index(fields=["-recorded_at"], name="standing_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tool_id} at {self.recorded_at:%Y-%m-%d %H:%M}: {self.panel_verdict}"
+
+    @property
+    def panel(self) -> PanelSummary:
+        return PanelSummary(
+            verdict=self.panel_verdict,
+            ships=self.panel_ships,
+            skips=self.panel_skips,
+            average_score=None,
+        )
+
+    @property
+    def community(self) -> CommunitySummary:
+        return CommunitySummary(ships=self.community_ships, skips=self.community_skips)
+
+    @property
+    def verdict_changed(self) -> bool:
+        return self.previous_verdict not in ("", self.panel_verdict)
+
+    @property
+    def award_changed(self) -> bool:
+        return self.previous_certified is not None and self.previous_certified != self.certified
+
+    @property
+    def change_line(self) -> str:
+        """ "Verdict changed from SKIP to SHIP", "Earned Certified Ship", or both."""
+        parts = []
+        if self.verdict_changed:
+            before = PanelVerdict(self.previous_verdict).label
+            after = PanelVerdict(self.panel_verdict).label
+            if self.previous_verdict == PanelVerdict.PENDING:
+                parts.append(f"Panel verdict given: {after}")
+            else:
+                parts.append(f"Verdict changed from {before} to {after}")
+        if self.award_changed:
+            parts.append("Earned Certified Ship" if self.certified else "Lost Certified Ship")
+        return "; ".join(parts)

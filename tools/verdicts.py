@@ -7,6 +7,12 @@ the summaries below only read those annotations and format them.
 
 Community: the ship percentage is shown only from ``SHIPORSKIP_MIN_COMMUNITY_VOTES``
 counted votes; below that the page says "N votes so far" or "No community votes yet".
+
+Certified Ship: earned when the panel's ship share is at least
+``SHIPORSKIP_CERTIFIED_PANEL_SHARE`` % over at least ``SHIPORSKIP_CERTIFIED_PANEL_REVIEWS``
+published reviews and the community's is at least ``SHIPORSKIP_CERTIFIED_COMMUNITY_SHARE`` %
+over at least ``SHIPORSKIP_CERTIFIED_COMMUNITY_VOTES`` counted votes; kept until either
+share falls below ``SHIPORSKIP_CERTIFIED_KEEP_SHARE`` %, so it does not flicker at the line.
 """
 
 from __future__ import annotations
@@ -53,6 +59,52 @@ def round_half_up(value: float) -> int:
     through this instead, so a page, a badge and the structured data never disagree.
     """
     return math.floor(value + 0.5)
+
+
+def share_at_least(part: int, whole: int, threshold: int) -> bool:
+    """Whether ``part`` is at least ``threshold`` percent of ``whole``, exactly: 74.6 % is
+    below 75 % even though it rounds to it. Nothing is a share of zero."""
+    return whole > 0 and 100 * part >= threshold * whole
+
+
+@dataclass(frozen=True)
+class CertifiedRule:
+    """The award's thresholds (percent and counts), as settings give them."""
+
+    panel_share: int
+    panel_reviews: int
+    community_share: int
+    community_votes: int
+    keep_share: int
+
+
+def certified_rule() -> CertifiedRule:
+    return CertifiedRule(
+        panel_share=settings.SHIPORSKIP_CERTIFIED_PANEL_SHARE,
+        panel_reviews=settings.SHIPORSKIP_CERTIFIED_PANEL_REVIEWS,
+        community_share=settings.SHIPORSKIP_CERTIFIED_COMMUNITY_SHARE,
+        community_votes=settings.SHIPORSKIP_CERTIFIED_COMMUNITY_VOTES,
+        keep_share=settings.SHIPORSKIP_CERTIFIED_KEEP_SHARE,
+    )
+
+
+def is_certified(panel: PanelSummary, community: CommunitySummary, *, held: bool) -> bool:
+    """Whether a tool holds Certified Ship, given whether it held it until now.
+
+    The minimum numbers of reviews and votes are needed to earn the award; keeping it asks
+    only that neither share falls below the keep share.
+    """
+    rule = certified_rule()
+    if held:
+        return share_at_least(panel.ships, panel.reviews, rule.keep_share) and share_at_least(
+            community.ships, community.votes, rule.keep_share
+        )
+    return (
+        panel.reviews >= rule.panel_reviews
+        and share_at_least(panel.ships, panel.reviews, rule.panel_share)
+        and community.votes >= rule.community_votes
+        and share_at_least(community.ships, community.votes, rule.community_share)
+    )
 
 
 def percent(part: int, whole: int) -> int | None:

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tools.models import Tool
+from tools.standing import refresh_standings
 from tools.verdicts import Verdict
 from votes.identity import new_voter_id
 from votes.models import SET_ASIDE_PREFIX, Vote
@@ -107,12 +108,26 @@ def withdraw_vote(*, tool: Tool, voter: str) -> None:
 
 
 def discard_votes(*, votes: QuerySet[Vote], reason: str) -> int:
-    """Stop counting ``votes`` at once; they stay in the table for audit. Returns how many."""
-    return votes.counted().update(
-        discarded_at=timezone.now(), discard_reason=reason[:200], updated_at=timezone.now()
-    )
+    """Stop counting ``votes`` at once; they stay in the table for audit. Returns how many.
+
+    The tools' Certified Ship and verdict timelines follow at once too.
+    """
+    with transaction.atomic():
+        tool_ids = set(votes.counted().values_list("tool_id", flat=True).distinct())
+        count = votes.counted().update(
+            discarded_at=timezone.now(), discard_reason=reason[:200], updated_at=timezone.now()
+        )
+        refresh_standings(tool_ids=tool_ids)
+    return count
 
 
 def restore_votes(*, votes: QuerySet[Vote]) -> int:
-    """Count previously discarded ``votes`` again. Returns how many."""
-    return votes.discarded().update(discarded_at=None, discard_reason="", updated_at=timezone.now())
+    """Count previously discarded ``votes`` again. Returns how many; the tools' award and
+    timelines follow at once."""
+    with transaction.atomic():
+        tool_ids = set(votes.discarded().values_list("tool_id", flat=True).distinct())
+        count = votes.discarded().update(
+            discarded_at=None, discard_reason="", updated_at=timezone.now()
+        )
+        refresh_standings(tool_ids=tool_ids)
+    return count

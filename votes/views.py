@@ -13,7 +13,7 @@ from core.csrf import origin_checked
 from core.htmx import HtmxHttpRequest
 from core.ratelimit import is_rate_limited, seconds_until_reset, too_many_requests
 from tools.models import Tool, is_tool_slug
-from tools.verdicts import Verdict
+from tools.verdicts import Verdict, certified_rule
 from votes import identity
 from votes.mine import PRIVATE_ANSWER, with_own_vote_flag
 from votes.models import Vote
@@ -208,3 +208,22 @@ def mine(request: HttpRequest) -> HttpResponse:
         response = JsonResponse({"votes": Vote.objects.choices_by_slug(voter=voter, slugs=slugs)})
     patch_cache_control(response, **PRIVATE_ANSWER)
     return response
+
+
+@require_safe
+def rules(request: HttpRequest) -> HttpResponse:
+    """How community votes count, and why some are set aside, in plain words."""
+    return render(
+        request,
+        "votes/rules.html",
+        {
+            "votes_per_fingerprint": settings.VOTES_PER_FINGERPRINT,
+            "min_votes": settings.SHIPORSKIP_MIN_COMMUNITY_VOTES,
+            "per_voter": settings.VOTE_RATE_PER_VOTER,
+            "per_voter_minutes": max(settings.VOTE_RATE_PER_VOTER_WINDOW // 60, 1),
+            "certified": certified_rule(),
+            "page_title": "How community votes count",
+            "page_description": "One vote per reader per tool; what is counted, what is set "
+            "aside, and why.",
+        },
+    )

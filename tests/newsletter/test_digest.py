@@ -72,7 +72,7 @@ def test_building_the_digest_takes_a_fixed_number_of_queries(
         tool = ToolFactory(published_at=days_ago(2), slug=f"busy-{n}")
         review_tool(tool, panel, "ssk")
         cast_votes(tool, ships=n + 1)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         digest = build_digest()
         assert len(digest.new_verdicts) == 12
         assert len(digest.movers) == 3

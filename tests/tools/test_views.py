@@ -98,7 +98,7 @@ def test_home_query_count_is_constant(client, many_tools, django_assert_max_num_
 
 
 def test_tool_page_query_count_is_constant(client, many_tools, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         response = client.get(many_tools[0].get_absolute_url())
     assert response.content.decode().count('class="review"') == 7
 

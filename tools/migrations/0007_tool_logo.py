@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tools", "0005_search_indexes"),
+        ("tools", "0006_history_and_certified_ship"),
     ]
 
     operations = [
