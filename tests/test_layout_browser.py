@@ -87,7 +87,7 @@ def test_header_at_360_px_is_one_line_with_a_menu_that_opens(browser, site):
     assert not page.get_by_text("Menu", exact=True).is_visible()
     links = page.locator(".nav-wide a")
     tops = {round(links.nth(n).bounding_box()["y"]) for n in range(links.count())}
-    assert len(tops) == 1 and links.count() == 5
+    assert len(tops) == 1 and links.count() == 6
     assert page.locator(".site-header .site-search").is_visible()
     context.close()
 

@@ -47,7 +47,7 @@ def test_a_colleague_without_an_account_reads_the_draft_as_it_will_be_published(
     assert response.status_code == 200
     assert "<h1>Secret Sauce</h1>" in html
     # The draft reviews count as they will once published.
-    assert "SHIP</strong> · 4 ships · 1 skip" in html
+    assert "verdict-score verdict-ship" in html and "4 ships · 1 skip</p>" in html
     assert html.count('class="review"') == 5
     assert response["Cache-Control"] == "private, no-store"
     assert "ETag" not in response
@@ -70,10 +70,10 @@ def test_a_published_tool_with_draft_reviews_previews_them(client, panel):
     cast_votes(tool, ships=3)
     ReviewFactory(tool=tool, persona=panel[3], verdict="ship", status=PublicationState.DRAFT)
     ReviewFactory(tool=tool, persona=panel[4], verdict="ship", status=PublicationState.DRAFT)
-    assert "SKIP</strong> · 0 ships · 3 skips" in client.get("/tools/live/").content.decode()
+    assert "0 ships · 3 skips</p>" in client.get("/tools/live/").content.decode()
     preview = client.get(preview_path(tool)).content.decode()
-    assert "SKIP</strong> · 2 ships · 3 skips" in preview
-    assert "SKIP</strong> · 0 ships · 3 skips" in client.get("/tools/live/").content.decode()
+    assert "verdict-score verdict-skip" in preview and "2 ships · 3 skips</p>" in preview
+    assert "0 ships · 3 skips</p>" in client.get("/tools/live/").content.decode()
 
 
 def test_expired_and_forged_links_are_refused(client, draft, settings):
