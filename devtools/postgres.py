@@ -28,6 +28,7 @@ from devtools.system import (
     free_port,
     is_root,
     locked,
+    log_tail,
     os_user_exists,
     port_from_env,
     port_in_use,
@@ -348,11 +349,7 @@ class LocalCluster:
         )
 
     def _log_tail(self) -> str:
-        try:
-            lines = self.log.read_text(errors="replace").splitlines()[-25:]
-        except OSError:
-            return ""
-        return f"\nlast lines of {self.log}:\n" + "\n".join("    " + line for line in lines)
+        return log_tail(self.log, 25)
 
     # ------------------------------------------------------------------ commands
     def start(self) -> str:

@@ -26,6 +26,7 @@ from devtools.system import (
     ensure_command,
     free_port,
     locked,
+    log_tail,
     port_from_env,
     port_in_use,
     port_owner,
@@ -117,11 +118,7 @@ class LocalRedis:
         )
 
     def _log_tail(self) -> str:
-        try:
-            lines = self.log.read_text(errors="replace").splitlines()[-15:]
-        except OSError:
-            return ""
-        return f"\nlast lines of {self.log}:\n" + "\n".join("    " + line for line in lines)
+        return log_tail(self.log, 15)
 
     def start(self) -> str:
         """Start it if needed; return the URL of database 0."""

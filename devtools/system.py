@@ -169,3 +169,12 @@ def ensure_command(command: str, *, package: str, why: str) -> str:
     if not found:
         raise ServiceError(f"{command} still not found after installing {package}")
     return found
+
+
+def log_tail(log: Path, lines: int) -> str:
+    """The last lines of a service's log, indented, for an error message ("" if unreadable)."""
+    try:
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return ""
+    return f"\nlast lines of {log}:\n" + "\n".join("    " + line for line in tail)

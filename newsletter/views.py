@@ -1,5 +1,6 @@
 import logging
 import smtplib
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -12,8 +13,8 @@ from core.csrf import cross_origin_allowed, origin_checked
 from core.ratelimit import is_rate_limited, too_many_requests
 from newsletter import services
 from newsletter.forms import SignupForm
-from newsletter.models import mailbox_of
-from newsletter.tokens import read_confirm_token, read_unsubscribe_token
+from newsletter.models import Subscriber, mailbox_of
+from newsletter.tokens import TokenClaim, read_confirm_token, read_unsubscribe_token
 
 SLOW_DOWN = "Too many signup attempts. Please wait a while and try again."
 MAIL_DOWN = "We couldn't send the confirmation email just now. Please try again in a few minutes."
@@ -100,19 +101,40 @@ def _bad_link(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "newsletter/bad_link.html", {"kind": kind}, status=400)
 
 
+def _emailed_link(
+    request: HttpRequest,
+    token: str,
+    kind: str,
+    read_token: Callable[[str], TokenClaim | None],
+    act: Callable[..., Subscriber | None],
+    *,
+    done: str,
+) -> HttpResponse:
+    """A signed link from an email: GET asks (newsletter/<kind>.html) and changes nothing,
+    POST acts on the token's claim and renders ``done``."""
+    claim = read_token(token)
+    if claim is None:
+        return _bad_link(request, kind)
+    if request.method != "POST":
+        return render(request, f"newsletter/{kind}.html", {"token": token})
+    subscriber = act(claim=claim)
+    if subscriber is None:
+        return _bad_link(request, kind)
+    return render(request, done, {"subscriber": subscriber})
+
+
 @origin_checked
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button and changes nothing (mail scanners follow links); POST confirms."""
-    claim = read_confirm_token(token)
-    if claim is None:
-        return _bad_link(request, "confirm")
-    if request.method != "POST":
-        return render(request, "newsletter/confirm.html", {"token": token})
-    subscriber = services.confirm_subscription(claim=claim)
-    if subscriber is None:
-        return _bad_link(request, "confirm")
-    return render(request, "newsletter/confirmed.html", {"subscriber": subscriber})
+    return _emailed_link(
+        request,
+        token,
+        "confirm",
+        read_confirm_token,
+        services.confirm_subscription,
+        done="newsletter/confirmed.html",
+    )
 
 
 # The signed token in the URL is the authorisation here, not a session: mail providers
@@ -123,12 +145,11 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks "unsubscribe?" and changes nothing; POST (button or mail provider) does it."""
-    claim = read_unsubscribe_token(token)
-    if claim is None:
-        return _bad_link(request, "unsubscribe")
-    if request.method != "POST":
-        return render(request, "newsletter/unsubscribe.html", {"token": token})
-    subscriber = services.unsubscribe(claim=claim)
-    if subscriber is None:
-        return _bad_link(request, "unsubscribe")
-    return render(request, "newsletter/unsubscribed.html", {"subscriber": subscriber})
+    return _emailed_link(
+        request,
+        token,
+        "unsubscribe",
+        read_unsubscribe_token,
+        services.unsubscribe,
+        done="newsletter/unsubscribed.html",
+    )

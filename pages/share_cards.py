@@ -235,6 +235,27 @@ LOGO_SIZE = 168
 PAIR_LOGO_SIZE = 88
 
 
+def _category_and_name(
+    draw: ImageDraw.ImageDraw,
+    face: ToolFace,
+    at: tuple[int, int],
+    width: int,
+    category_size: int,
+    name_sizes: list[int],
+) -> None:
+    """The category in small capitals, the name under it in the largest size that fits."""
+    left, top = at
+    category_font = font(category_size)
+    draw.text(
+        (left, top),
+        _clip(draw, face.category.upper(), category_font, width),
+        font=category_font,
+        fill=MUTED,
+    )
+    name_font, name = _fitted(draw, face.name, width, name_sizes)
+    draw.text((left, top + category_size + 12), name, font=name_font, fill=TEXT)
+
+
 def draw_tool(face: ToolFace, *, logos: dict[str, Image.Image] | None = None) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
@@ -243,14 +264,7 @@ def draw_tool(face: ToolFace, *, logos: dict[str, Image.Image] | None = None) ->
     _brand(draw, "Ship or skip?")
     _logo(image, face, logos or {}, (WIDTH - MARGIN - LOGO_SIZE, 140), LOGO_SIZE)
 
-    draw.text(
-        (MARGIN, 140),
-        _clip(draw, face.category.upper(), font(26), text_width),
-        font=font(26),
-        fill=MUTED,
-    )
-    name_font, name = _fitted(draw, face.name, text_width, [84, 72, 62, 54, 48])
-    draw.text((MARGIN, 178), name, font=name_font, fill=TEXT)
+    _category_and_name(draw, face, (MARGIN, 140), text_width, 26, [84, 72, 62, 54, 48])
     tagline_font = font(32)
     for row, line in enumerate(_wrap(draw, face.tagline, tagline_font, text_width, 2)):
         draw.text((MARGIN, 290 + row * 44), line, font=tagline_font, fill=MUTED)
@@ -295,14 +309,7 @@ def draw_pair(
         # Category and name stand right of the logo; the rest uses the column's width.
         named_left = left + PAIR_LOGO_SIZE + 20
         named_width = column_width - PAIR_LOGO_SIZE - 20
-        draw.text(
-            (named_left, 172),
-            _clip(draw, face.category.upper(), font(24), named_width),
-            font=font(24),
-            fill=MUTED,
-        )
-        name_font, name = _fitted(draw, face.name, named_width, [64, 54, 46, 40, 34])
-        draw.text((named_left, 208), name, font=name_font, fill=TEXT)
+        _category_and_name(draw, face, (named_left, 172), named_width, 24, [64, 54, 46, 40, 34])
         tagline_font = font(26)
         for row, line in enumerate(_wrap(draw, face.tagline, tagline_font, column_width, 2)):
             draw.text((left, 292 + row * 36), line, font=tagline_font, fill=MUTED)

@@ -9,6 +9,7 @@ record aborts everything with an error naming the record and the field.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from django.db import models, transaction
 from django.utils.dateparse import parse_datetime
 
 from reviews.models import Persona, Review
-from tools.models import Category, PublicationState, Tool
+from tools.models import EDITORIAL_FIELDS, Category, PublicationState, Tool
 from tools.standing import refresh_standings
 
 # Every key the format knows, per kind of record. Anything else is refused by name: a typo
@@ -29,18 +30,8 @@ KNOWN_KEYS = {
     "categories": {"slug", "name", "description", "order"},
     "personas": {"slug", "name", "lens", "order", "active"},
     "tools": {
-        "slug",
-        "name",
-        "tagline",
-        "category",
-        "entry_price",
-        "pricing",
-        "best_for",
-        "description",
-        "website",
-        "vendor",
+        *(field for field in EDITORIAL_FIELDS if field != "status"),
         "published",
-        "published_at",
         "reviews",
     },
     "reviews": {"persona", "score", "verdict", "body", "published"},
@@ -76,6 +67,17 @@ class ImportReport:
             unchanged = self.unchanged.get(kind, 0)
             parts.append(f"{kind}: {created} created, {updated} updated, {unchanged} unchanged")
         return "; ".join(parts)
+
+
+def _checked_records(data: dict, kind: str) -> Iterator[tuple[int, dict, str]]:
+    """Each record of ``kind`` with its position and label, once it is known to be an
+    object holding only keys the format knows."""
+    for index, record in enumerate(_records(data, kind)):
+        where = _label(kind, index, record)
+        if not isinstance(record, dict):
+            raise ImportFailed(f"{where}: expected an object")
+        _refuse_unknown_keys(record, kind, where)
+        yield index, record, where
 
 
 def _label(kind: str, index: int, record: Any) -> str:
@@ -188,11 +190,7 @@ def _import(data: Any) -> tuple[ImportReport, list[int]]:
     tool_ids: list[int] = []
 
     categories: dict[str, Category] = {}
-    for index, record in enumerate(_records(data, "categories")):
-        where = _label("categories", index, record)
-        if not isinstance(record, dict):
-            raise ImportFailed(f"{where}: expected an object")
-        _refuse_unknown_keys(record, "categories", where)
+    for index, record, where in _checked_records(data, "categories"):
         slug = _require(record, "slug", where)
         categories[slug] = _upsert(
             Category,
@@ -208,11 +206,7 @@ def _import(data: Any) -> tuple[ImportReport, list[int]]:
         )
 
     personas: dict[str, Persona] = {}
-    for index, record in enumerate(_records(data, "personas")):
-        where = _label("personas", index, record)
-        if not isinstance(record, dict):
-            raise ImportFailed(f"{where}: expected an object")
-        _refuse_unknown_keys(record, "personas", where)
+    for index, record, where in _checked_records(data, "personas"):
         slug = _require(record, "slug", where)
         personas[slug] = _upsert(
             Persona,
@@ -228,11 +222,7 @@ def _import(data: Any) -> tuple[ImportReport, list[int]]:
             report=report,
         )
 
-    for index, record in enumerate(_records(data, "tools")):
-        where = _label("tools", index, record)
-        if not isinstance(record, dict):
-            raise ImportFailed(f"{where}: expected an object")
-        _refuse_unknown_keys(record, "tools", where)
+    for _index, record, where in _checked_records(data, "tools"):
         slug = _require(record, "slug", where)
         category_slug = _require(record, "category", where)
         category = (

@@ -15,25 +15,12 @@ from itertools import chain
 from django.contrib.auth import get_user_model
 
 from reviews.models import Persona, ReviewRevision
-from tools.models import Category, Tool, ToolRevision
+from tools.models import EDITORIAL_FIELDS, Category, Tool, ToolRevision
 
 # Newest revisions shown per tool; older ones stay in the table.
 REVISIONS_SHOWN = 200
 
-TOOL_FIELDS = [
-    "name",
-    "slug",
-    "tagline",
-    "category",
-    "entry_price",
-    "pricing",
-    "best_for",
-    "description",
-    "website",
-    "vendor",
-    "status",
-    "published_at",
-]
+
 REVIEW_FIELDS = ["score", "verdict", "status", "body"]
 LABELS = {"insert": "created", "update": "changed", "delete": "deleted"}
 
@@ -122,7 +109,7 @@ def tool_revisions(tool: Tool, *, limit: int = REVISIONS_SHOWN) -> list[Revision
     }
     revisions = []
     for rows, fields, subject in (
-        (tool_rows, TOOL_FIELDS, lambda row: "Tool"),
+        (tool_rows, EDITORIAL_FIELDS, lambda row: "Tool"),
         (
             review_rows,
             REVIEW_FIELDS,

@@ -397,26 +397,31 @@ class Logo(models.Model):
         return self.digest
 
 
+# What editors write about a tool: the import format's tool fields (with "published" for
+# the status), the fields its revisions keep, in the admin's order.
+EDITORIAL_FIELDS = (
+    "slug",
+    "name",
+    "tagline",
+    "category",
+    "entry_price",
+    "pricing",
+    "best_for",
+    "description",
+    "website",
+    "vendor",
+    "status",
+    "published_at",
+)
+
+
 # Editors' changes to a tool are kept as revisions by a PostgreSQL trigger, whatever made
 # them (the admin, a bulk action, an import, the shell). The award's dates are left out:
 # the verdict timeline (Standing) records those.
 @pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
-    fields=[
-        "slug",
-        "name",
-        "tagline",
-        "category",
-        "entry_price",
-        "pricing",
-        "best_for",
-        "description",
-        "website",
-        "vendor",
-        "status",
-        "published_at",
-    ],
+    fields=list(EDITORIAL_FIELDS),
     model_name="ToolRevision",
     obj_field=pghistory.ObjForeignKey(related_name="revisions"),
 )
@@ -502,12 +507,7 @@ class Tool(models.Model):
     @property
     def panel(self) -> PanelSummary:
         """Needs ``with_panel_stats()``; reading it unannotated is a bug, not a query."""
-        return PanelSummary(
-            verdict=self.panel_verdict,
-            ships=self.panel_ships,
-            skips=self.panel_skips,
-            average_score=self.panel_average_score,
-        )
+        return PanelSummary.of(self)
 
     @property
     def community(self) -> CommunitySummary:
@@ -596,12 +596,7 @@ class Standing(models.Model):
 
     @property
     def panel(self) -> PanelSummary:
-        return PanelSummary(
-            verdict=self.panel_verdict,
-            ships=self.panel_ships,
-            skips=self.panel_skips,
-            average_score=None,
-        )
+        return PanelSummary.of(self)
 
     @property
     def community(self) -> CommunitySummary:

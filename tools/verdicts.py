@@ -121,6 +121,17 @@ class PanelSummary:
     skips: int
     average_score: float | None
 
+    @classmethod
+    def of(cls, row: object) -> PanelSummary:
+        """From anything that carries the panel annotations (a tool, a timeline point);
+        a row without an average (the timeline keeps none) has ``average_score`` None."""
+        return cls(
+            verdict=row.panel_verdict,
+            ships=row.panel_ships,
+            skips=row.panel_skips,
+            average_score=getattr(row, "panel_average_score", None),
+        )
+
     @property
     def reviews(self) -> int:
         return self.ships + self.skips
