@@ -36,6 +36,7 @@ from devtools.system import (
     refuse_planted,
     say,
     state_dir,
+    usable_port,
 )
 
 DB_NAME = "shiporskip"
@@ -402,15 +403,7 @@ class LocalCluster:
                 f"{self.bindir} is PostgreSQL {binaries}. Remove it (rm -rf {self.dir}; dev data "
                 f"is lost) or set SHIPORSKIP_PG_BIN to PostgreSQL {have}'s bin folder."
             )
-        port = self.port
-        if port_in_use(port):
-            if not os.environ.get("CI") or self.port_explicit:
-                raise self._port_taken(port)
-            # CI on a shared machine: move on to a free port rather than fail.
-            port = next((p for p in range(port + 1, port + 21) if not port_in_use(p)), 0)
-            if not port:
-                raise self._port_taken(self.port)
-            log(f"port {self.port} is taken ({port_owner(self.port)}); CI is set, using {port}")
+        port = usable_port(self.port, explicit=self.port_explicit, refuse=self._port_taken, log=log)
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         self._chown_to_postgres(self.socket_dir)
         if self.log.is_file() and self.log.stat().st_size > 10 * 1024 * 1024:

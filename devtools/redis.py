@@ -33,6 +33,7 @@ from devtools.system import (
     refuse_planted,
     say,
     state_dir,
+    usable_port,
 )
 
 DEFAULT_PORT = 63790
@@ -139,14 +140,9 @@ class LocalRedis:
                 return self.url(port)
             # Left by a server that was killed; the PID in it may be someone else's now.
             self.pid_file.unlink(missing_ok=True)
-            port = self.port
-            if port_in_use(port):
-                if not os.environ.get("CI") or self.port_explicit:
-                    raise self._port_taken(port)
-                port = next((p for p in range(port + 1, port + 21) if not port_in_use(p)), 0)
-                if not port:
-                    raise self._port_taken(self.port)
-                log(f"port {self.port} is taken ({port_owner(self.port)}); CI is set, using {port}")
+            port = usable_port(
+                self.port, explicit=self.port_explicit, refuse=self._port_taken, log=log
+            )
             self.dir.mkdir(parents=True, exist_ok=True)
             self.dir.chmod(0o700)
             config = self.dir / "redis.conf"

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from devtools import ROOT, ServiceError
@@ -178,3 +178,20 @@ def log_tail(log: Path, lines: int) -> str:
     except OSError:
         return ""
     return f"\nlast lines of {log}:\n" + "\n".join("    " + line for line in tail)
+
+
+def usable_port(
+    port: int, *, explicit: bool, refuse: Callable[[int], Exception], log: Callable[[str], None]
+) -> int:
+    """``port`` when it is free. Taken: ``refuse(port)`` is raised, except in CI (unless the
+    port was asked for explicitly), where the next free port of the twenty above is used, so
+    CI on a shared machine moves on rather than fails."""
+    if not port_in_use(port):
+        return port
+    if not os.environ.get("CI") or explicit:
+        raise refuse(port)
+    chosen = next((p for p in range(port + 1, port + 21) if not port_in_use(p)), 0)
+    if not chosen:
+        raise refuse(port)
+    log(f"port {port} is taken ({port_owner(port)}); CI is set, using {chosen}")
+    return chosen

@@ -174,6 +174,20 @@ def exact_name_filter(text: str) -> Q:
     return Q(name__iexact=text) | Q(slug=text.lower())
 
 
+class VerdictSummaries:
+    """``panel`` and ``community`` for a row that carries the verdict figures by name: a
+    tool annotated by ``with_stats()``, or a point of its timeline."""
+
+    @property
+    def panel(self) -> PanelSummary:
+        """Reading it from an unannotated tool is a bug, not a query."""
+        return PanelSummary.of(self)
+
+    @property
+    def community(self) -> CommunitySummary:
+        return CommunitySummary(ships=self.community_ships, skips=self.community_skips)
+
+
 class ToolQuerySet(models.QuerySet):
     def published(self) -> ToolQuerySet:
         return self.filter(published_filter())
@@ -425,7 +439,7 @@ EDITORIAL_FIELDS = (
     model_name="ToolRevision",
     obj_field=pghistory.ObjForeignKey(related_name="revisions"),
 )
-class Tool(models.Model):
+class Tool(VerdictSummaries, models.Model):
     slug = models.SlugField(max_length=TOOL_SLUG_MAX_LENGTH, unique=True)
     name = models.CharField(max_length=120)
     tagline = models.CharField(max_length=200)
@@ -504,15 +518,6 @@ class Tool(models.Model):
     def unpublish(self) -> None:
         self.status = PublicationState.DRAFT
 
-    @property
-    def panel(self) -> PanelSummary:
-        """Needs ``with_panel_stats()``; reading it unannotated is a bug, not a query."""
-        return PanelSummary.of(self)
-
-    @property
-    def community(self) -> CommunitySummary:
-        """Needs ``with_stats()``."""
-        return CommunitySummary(ships=self.community_ships, skips=self.community_skips)
 
 
 class StandingQuerySet(models.QuerySet):
@@ -560,7 +565,7 @@ class StandingQuerySet(models.QuerySet):
         )
 
 
-class Standing(models.Model):
+class Standing(VerdictSummaries, models.Model):
     """One point on a tool's verdict timeline: the panel and community figures and the
     award as they stood at ``recorded_at``.
 
@@ -594,13 +599,6 @@ class Standing(models.Model):
     def __str__(self) -> str:
         return f"{self.tool_id} at {self.recorded_at:%Y-%m-%d %H:%M}: {self.panel_verdict}"
 
-    @property
-    def panel(self) -> PanelSummary:
-        return PanelSummary.of(self)
-
-    @property
-    def community(self) -> CommunitySummary:
-        return CommunitySummary(ships=self.community_ships, skips=self.community_skips)
 
     @property
     def verdict_changed(self) -> bool:
