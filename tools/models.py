@@ -519,7 +519,6 @@ class Tool(VerdictSummaries, models.Model):
         self.status = PublicationState.DRAFT
 
 
-
 class StandingQuerySet(models.QuerySet):
     def latest_per_tool(self, tool_ids: list[int] | None = None) -> StandingQuerySet:
         """The newest point of each tool's timeline (of ``tool_ids``, or every tool)."""
@@ -598,7 +597,6 @@ class Standing(VerdictSummaries, models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool_id} at {self.recorded_at:%Y-%m-%d %H:%M}: {self.panel_verdict}"
-
 
     @property
     def verdict_changed(self) -> bool:
