@@ -1,6 +1,6 @@
 """ShipOrSkip's developer and CI commands; `make` runs them through scripts/dev.sh.
 
-    python -m devtools setup          test dependencies, services, Chromium, Java, node tools, Varnish, wrk
+    python -m devtools setup          test tools, services, Chromium, Java, node tools, Varnish, wrk
     python -m devtools run            the site on http://127.0.0.1:8000 (gunicorn, DEBUG off)
     python -m devtools test [ARGS]    ruff, migrations check, pytest -n 2 [ARGS]
     python -m devtools bench [ARGS]   python bench/run.py [ARGS]
