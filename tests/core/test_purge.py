@@ -117,7 +117,7 @@ def test_editors_discarding_and_restoring_votes_purge_those_tools(cache):
 def test_a_plain_vote_purges_nothing(cache):
     tool = ToolFactory()
     with cache.edits():
-        cast_vote(tool=tool, voter="a-reader", fingerprint="fp", choice=Verdict.SHIP)
+        cast_vote(tool=tool, voter="a-reader", fingerprint="fp", network="net", choice=Verdict.SHIP)
     assert cache.purges == []
 
 
