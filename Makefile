@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .PHONY: help setup run test bench lint fmt db-start db-stop db-status redis-stop
 
 help:
-	@echo "make setup      venv from uv.lock, local PostgreSQL and Redis, Chromium, Java, node test tools, wrk"
+	@echo "make setup      venv from uv.lock, local PostgreSQL and Redis, Chromium, Java, node test tools, Varnish, wrk"
 	@echo "make run        migrate, seed demo data, dev superuser, then gunicorn on http://127.0.0.1:8000"
 	@echo "make test       ruff, makemigrations --check, pytest -n 2 (PYTEST_ARGS=\"-k x\" for more)"
 	@echo "make bench      python bench/run.py"

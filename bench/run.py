@@ -11,6 +11,13 @@ same run, so the ratios hold across machines even when absolute numbers do not.
 Prints requests/s, p50 and p99 latency per endpoint and each endpoint's throughput as a
 ratio of the baseline. This is a benchmark, not a test: it asserts nothing.
 
+In the same run, unless --only or --mixed narrows it: a static file and a tool page
+through Varnish (Debian's varnishd with deploy/varnish/default.vcl, in front of the same
+gunicorn), the tool page's ratio taken against the static file through the same Varnish;
+and the cold render of each reading page, the first request after a change (a review of
+the page's tool is touched, which changes the page's version), its p50 over
+--cold-rounds single requests. Last comes each goal with its verdict.
+
 --mixed drives every endpoint at once (one wrk per endpoint, the connections shared out
 evenly) for the whole duration, as real traffic mixes them, and reports the same figures
 per endpoint plus the total; the static file runs in the mix as the baseline.
@@ -22,15 +29,19 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from devtools import varnish  # noqa: E402
 from devtools.gunicorn import serve  # noqa: E402
 
 
@@ -229,6 +240,62 @@ def run_wrk_mixed(
     return [parse_wrk(endpoint, output) for endpoint, output in zip(chosen, outputs, strict=True)]
 
 
+# Reading pages measured cold, each with the tool whose review is touched to change its
+# version (list pages' versions hold every review, so any tool does).
+COLD_PAGES = {
+    "tool page": ("/tools/mixtral-8x22b/", "mixtral-8x22b"),
+    "compare page": ("/compare/cursor-vs-github-copilot/", "cursor"),
+    "home page": ("/", "mixtral-8x22b"),
+    "category page": ("/categories/coding/", "mixtral-8x22b"),
+    "critic page": ("/critics/skeptic/", "mixtral-8x22b"),
+    "search": ("/search/?q=vector", "mixtral-8x22b"),
+}
+
+# (row, goal as a share of its baseline's req/s). Varnish rows compare with the static
+# file through the same Varnish, the others with the static file from gunicorn.
+GOALS = [
+    ("tool page", 0.33),
+    ("compare page", 0.33),
+    ("home page", 0.33),
+    ("category page", 0.33),
+    ("critic page", 0.33),
+    ("search", 0.33),
+    ("badge (compact svg)", 0.8),
+    ("badge (card, dark)", 0.8),
+    ("tool page through Varnish", 0.8),
+]
+
+VARNISH_BASELINE = "static file through Varnish"
+
+
+def varnish_endpoints() -> list[Endpoint]:
+    return [
+        Endpoint(VARNISH_BASELINE, static_baseline_path()),
+        Endpoint("tool page through Varnish", "/tools/mixtral-8x22b/"),
+    ]
+
+
+def cold_renders(base_url: str, *, rounds: int) -> dict[str, float]:
+    """Median ms of each page's first request after a change to its data."""
+    import psycopg
+
+    timings: dict[str, list[float]] = {name: [] for name in COLD_PAGES}
+    touch = (
+        "UPDATE reviews_review SET updated_at = now() WHERE id = "
+        "(SELECT review.id FROM reviews_review AS review JOIN tools_tool AS tool "
+        "ON tool.id = review.tool_id WHERE tool.slug = %s ORDER BY review.id LIMIT 1)"
+    )
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
+        for _ in range(rounds):
+            for name, (path, slug) in COLD_PAGES.items():
+                connection.execute(touch, [slug])
+                started = time.perf_counter()
+                with urllib.request.urlopen(base_url + path, timeout=30) as response:
+                    response.read()
+                timings[name].append((time.perf_counter() - started) * 1000)
+    return {name: statistics.median(values) for name, values in timings.items()}
+
+
 def server_env(extra_env: dict | None = None) -> dict[str, str]:
     """This process's environment for the benchmarked gunicorn."""
     return {
@@ -249,8 +316,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
     parser.add_argument("--only", default="", help="measure only endpoints whose name has this")
     parser.add_argument("--mixed", action="store_true", help="all endpoints at once")
+    parser.add_argument("--cold-rounds", type=int, default=15, help="cold requests per page")
     args = parser.parse_args()
 
+    load = os.getloadavg()
+    whole_run = not args.only and not args.mixed
+    front_results: list[Result] = []
+    cold: dict[str, float] = {}
     with serve(server_env(), workers=args.workers) as base_url:
         chosen = endpoints()
         baseline, others = chosen[0], chosen[1:]
@@ -265,16 +337,55 @@ def main() -> None:
                 run_wrk(base_url, e, duration=args.duration, connections=args.connections)
                 for e in [baseline, *others]
             ]
+        if whole_run or "Varnish" in args.only:
+            with varnish.serve(int(base_url.rsplit(":", 1)[1]), memory="64m") as front:
+                front_results = [
+                    run_wrk(front.url, e, duration=args.duration, connections=args.connections)
+                    for e in varnish_endpoints()
+                ]
+        if whole_run or "cold" in args.only:
+            cold = cold_renders(base_url, rounds=args.cold_rounds)
 
     print_results(results, args)
+    if front_results:
+        print_results(front_results, args, title="through Varnish (varnishd, -s malloc,64m)")
+    if cold:
+        print(f"\ncold render (first request after a change), p50 of {args.cold_rounds}:")
+        for name, p50 in cold.items():
+            print(f"  {name:32} {p50:8.1f} ms")
+    print_goals(results, front_results)
+    load_after = os.getloadavg()
+    print(
+        f"\nload average (1, 5, 15 min) at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
+        f"at end {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}"
+    )
 
 
-def print_results(results: list[Result], args: argparse.Namespace) -> None:
+def print_goals(results: list[Result], front_results: list[Result]) -> None:
+    """Each goal's row against its own baseline, worst first."""
+    rates = {r.endpoint.name: r.requests_per_second for r in results + front_results}
+    static = results[0].requests_per_second
+    rows = []
+    for name, goal in GOALS:
+        if name not in rates:
+            continue
+        base = rates.get(VARNISH_BASELINE, 0) if "Varnish" in name else static
+        ratio = rates[name] / base if base else 0
+        rows.append((ratio / goal, name, ratio, goal))
+    if not rows:
+        return
+    print("\ngoals, worst first:")
+    for _, name, ratio, goal in sorted(rows):
+        verdict = "met" if ratio >= goal else "MISS"
+        print(f"  {name:32} {ratio:5.2f} x static (goal {goal:.2f})  {verdict}")
+
+
+def print_results(results: list[Result], args: argparse.Namespace, title: str = "") -> None:
     base_rate = results[0].requests_per_second
     mode = "all endpoints at once" if args.mixed else "per endpoint"
     print(
-        f"\n{args.workers} gunicorn workers, {args.connections} connections, "
-        f"{args.duration}s {mode}\n"
+        f"\n{title + ': ' if title else ''}{args.workers} gunicorn workers, "
+        f"{args.connections} connections, {args.duration}s {mode}\n"
     )
     base_p50 = results[0].p50_ms or 0.001
     header = (

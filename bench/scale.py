@@ -6,9 +6,17 @@
 Two databases next to the one in DATABASE_URL (suffixes _demo and _scale): the demo set
 alone, and the demo set plus ``generate_data --tools 10000 --votes 1000000``. In one run it
 counts the queries each page makes in-process at both sizes, then serves both databases with
-the production gunicorn config and drives each page with wrk. It prints p50/p99 at
-both sizes and the scale/demo ratio (the target is at most 2x). The same pages are measured
-at both sizes, plus the busiest tool at each size and a deep home page at scale.
+the production gunicorn config and drives each page with wrk, twice:
+
+- uncached: every request carries a query parameter no other request had, so the page
+  cache never answers and each request renders the page (the version query, the page's
+  queries, the template). p50/p99 at both sizes and the scale/demo ratio (goal: at most
+  1.5x);
+- warm: the plain URL, answered from the page cache, as req/s over a static file from the
+  same server, at both sizes (goal: the scale ratio at least half the demo one).
+
+The same pages are measured at both sizes, plus the busiest tool at each size and a deep
+home page at scale.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import Endpoint, Result, run_wrk, server_env  # noqa: E402
+from bench.run import Endpoint, Result, run_wrk, server_env, static_baseline_path  # noqa: E402
 from devtools.gunicorn import serve  # noqa: E402
 
 
@@ -77,8 +85,10 @@ client = Client()
 counts = {}
 for path in json.loads(os.environ["PROBE_PATHS"]) + list(paths.values()):
     client.get(path)
+    # Counted uncached, as the uncached rows are measured: a URL the page cache never saw.
+    uncached = path + ("&" if "?" in path else "?") + "uncached=probe"
     with CaptureQueriesContext(connection) as queries:
-        status = client.get(path).status_code
+        status = client.get(uncached).status_code
     counts[path] = [status, len(queries)]
 
 def execution_ms(queryset):
@@ -112,6 +122,22 @@ def probe(url: str, paths: list[str]) -> dict:
     return json.loads(output.stdout.split("PROBE ", 1)[1])
 
 
+# A parameter of its own on every request: the page cache keys pages by their full URL.
+UNCACHED_SCRIPT = """
+local counter = 0
+init = function(args)
+  prefix = tostring(math.random(1, 1000000000))
+end
+request = function()
+  counter = counter + 1
+  local separator = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, wrk.path .. separator .. "uncached=" .. prefix .. "." .. counter)
+end
+"""
+
+STATIC = "static file"
+
+
 def measure(
     urls: dict[str, str], paths: dict[str, dict[str, str]], args: argparse.Namespace
 ) -> dict[str, dict[str, Result]]:
@@ -127,21 +153,31 @@ def measure(
             )
             for size, url in urls.items()
         }
-        rounds: dict[str, dict[str, list[Result]]] = {size: {} for size in urls}
+        rounds: dict[str, dict[tuple[str, str], list[Result]]] = {size: {} for size in urls}
         for _ in range(args.rounds):
-            for name in paths["demo"]:
-                for size in urls:
-                    endpoint = Endpoint(name, paths[size][name])
-                    result = run_wrk(
-                        bases[size], endpoint, duration=args.duration, connections=args.connections
-                    )
-                    rounds[size].setdefault(name, []).append(result)
+            for name in [STATIC, *paths["demo"]]:
+                for mode in ("uncached", "warm"):
+                    if name == STATIC and mode == "uncached":
+                        continue
+                    for size in urls:
+                        path = static_baseline_path() if name == STATIC else paths[size][name]
+                        script = UNCACHED_SCRIPT if mode == "uncached" else ""
+                        result = run_wrk(
+                            bases[size],
+                            Endpoint(name, path, script=script),
+                            duration=args.duration,
+                            connections=args.connections,
+                        )
+                        rounds[size].setdefault((mode, name), []).append(result)
+    # Uncached rows keep their median round by latency, warm ones by throughput.
     return {
         size: {
-            name: sorted(runs, key=lambda r: r.p50_ms)[len(runs) // 2]
-            for name, runs in by_name.items()
+            key: sorted(
+                runs, key=lambda r: r.p50_ms if key[0] == "uncached" else r.requests_per_second
+            )[len(runs) // 2]
+            for key, runs in by_key.items()
         }
-        for size, by_name in rounds.items()
+        for size, by_key in rounds.items()
     }
 
 
@@ -172,11 +208,14 @@ def main() -> None:
         }
         for size in sizes
     }
+    load = os.getloadavg()
     results = measure(sizes, paths, args)
+    load_after = os.getloadavg()
 
     print(
         f"\n{args.workers} gunicorn workers, {args.connections} connections, "
         f"median of {args.rounds} rounds of {args.duration}s per page and size\n"
+        "\nuncached (every request renders the page):\n"
     )
     header = (
         f"{'page':24} {'queries':>8} {'main SQL ms':>12} {'p50 demo':>9} {'p50 scale':>10} "
@@ -186,7 +225,7 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for name in paths["demo"]:
-        demo, scale = results["demo"][name], results["scale"][name]
+        demo, scale = results["demo"][("uncached", name)], results["scale"][("uncached", name)]
         queries = "/".join(
             str(probes[size]["counts"][paths[size][name]][1]) for size in ("demo", "scale")
         )
@@ -208,6 +247,55 @@ def main() -> None:
     for size in ("demo", "scale"):
         busiest, deep = paths[size]["busiest tool page"], paths[size]["deep home page"]
         print(f"{size}: busiest tool {busiest}, deep page {deep}")
+    print_warm(results, paths)
+    print_goals(results, paths)
+    print(
+        f"\nload average (1, 5, 15 min) at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
+        f"at end {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}"
+    )
+
+
+def warm_ratio(results: dict, size: str, name: str) -> float:
+    static = results[size][("warm", STATIC)].requests_per_second
+    return results[size][("warm", name)].requests_per_second / static if static else 0
+
+
+def print_warm(results: dict, paths: dict) -> None:
+    print("\nwarm (from the page cache), req/s and ratio to a static file from the same server:\n")
+    header = (
+        f"{'page':24} {'req/s demo':>11} {'x static':>9} {'req/s scale':>12} {'x static':>9} "
+        f"{'scale/demo':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name in [STATIC, *paths["demo"]]:
+        demo, scale = results["demo"][("warm", name)], results["scale"][("warm", name)]
+        demo_ratio, scale_ratio = (
+            warm_ratio(results, "demo", name),
+            warm_ratio(results, "scale", name),
+        )
+        print(
+            f"{name:24} {demo.requests_per_second:11.0f} {demo_ratio:9.2f} "
+            f"{scale.requests_per_second:12.0f} {scale_ratio:9.2f} "
+            f"{scale_ratio / demo_ratio if demo_ratio else 0:11.2f}"
+        )
+
+
+def print_goals(results: dict, paths: dict) -> None:
+    """Every row against its goal, worst first: uncached p50 at scale at most 1.5x demo,
+    warm ratio at scale at least half the demo one."""
+    rows = []
+    for name in paths["demo"]:
+        demo, scale = results["demo"][("uncached", name)], results["scale"][("uncached", name)]
+        slower = scale.p50_ms / max(demo.p50_ms, 0.001)
+        rows.append((slower / 1.5, f"{name}, uncached p50 scale/demo", slower, "at most 1.50"))
+        kept = warm_ratio(results, "scale", name) / (warm_ratio(results, "demo", name) or 1)
+        rows.append(
+            (0.5 / max(kept, 0.001), f"{name}, warm ratio scale/demo", kept, "at least 0.50")
+        )
+    print("\ngoals, worst first:")
+    for score, label, value, goal in sorted(rows, reverse=True):
+        print(f"  {label:48} {value:5.2f} (goal {goal})  {'met' if score <= 1 else 'MISS'}")
 
 
 if __name__ == "__main__":

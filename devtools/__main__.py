@@ -1,6 +1,6 @@
 """ShipOrSkip's developer and CI commands; `make` runs them through scripts/dev.sh.
 
-    python -m devtools setup          test dependencies, services, Chromium, Java, node tools, wrk
+    python -m devtools setup          test tools, services, Chromium, Java, node tools, Varnish, wrk
     python -m devtools run            the site on http://127.0.0.1:8000 (gunicorn, DEBUG off)
     python -m devtools test [ARGS]    ruff, migrations check, pytest -n 2 [ARGS]
     python -m devtools bench [ARGS]   python bench/run.py [ARGS]
@@ -32,7 +32,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from devtools import ROOT, ServiceError, gunicorn, postgres, redis
+from devtools import ROOT, ServiceError, gunicorn, postgres, redis, varnish
 from devtools.system import ensure_command, port_in_use
 
 
@@ -167,6 +167,7 @@ def test_environment() -> Iterator[None]:
     with database(stop_in_ci=True), local_redis(stop_in_ci=True):
         chromium()
         node_tools()
+        varnish.varnishd()
         development_settings()
         # Playwright's sync API runs an event loop in the test thread; the ORM calls in
         # browser tests are still made one at a time.
@@ -218,6 +219,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
     use_venv()
     with database(), local_redis():
         wrk()
+        varnish.varnishd()
         development_settings()
         # The benchmark serves the demo data and the collected static files.
         manage("migrate", "--noinput")

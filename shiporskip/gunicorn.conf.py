@@ -17,8 +17,11 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = 5
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
-max_requests_jitter = 500
+# Recycling guards against slow memory growth, and each restart costs a Django boot (about
+# a second of CPU). Cached pages and badges answer thousands of requests a second, so a
+# limit of a few thousand restarted every worker every few seconds, together.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
+max_requests_jitter = max_requests // 10
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190

@@ -338,6 +338,11 @@ NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 100)
 SHIPORSKIP_MAX_BOOKMARKS = 50
 # Rendered share images stay in the cache this long; a verdict change uses a new key anyway.
 SHIPORSKIP_SHARE_CARD_CACHE_SECONDS = env_int("SHIPORSKIP_SHARE_CARD_CACHE_SECONDS", 7 * 86400)
+# --- Shared HTTP cache ---------------------------------------------------------------------
+# Varnish instances in front (comma-separated base URLs, e.g. http://varnish:6081) that
+# editors' changes purge by tag (core/purge.py); empty: nothing is sent. Pages are shared
+# for s-maxage (5 s) anyway, so a purge that fails only leaves a page that old.
+VARNISH_PURGE_URLS = env_list("VARNISH_PURGE_URLS")
 # --- Badges and embeds ------------------------------------------------------------------
 # Badge impressions and clicks are counted in this Redis (HINCRBY) and flushed to
 # PostgreSQL every minute by `manage.py flush_badge_counts`; empty = count in PostgreSQL.

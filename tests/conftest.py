@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test.utils import override_settings
 
+from core import pagecache
 from tests.factories import PersonaFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,7 @@ def empty_cache():
     """Every test starts with an empty cache and no pending counts, as a fresh server would:
     the worker's Redis outlives a test, and so does a gunicorn's view of it."""
     cache.clear()
+    pagecache.forget_local()
 
 
 @pytest.fixture(scope="session", autouse=True)

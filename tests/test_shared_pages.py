@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from comparisons.models import comparison_url
+from core import pagecache
 from tests.factories import ToolFactory
 from tools.models import Tool
 from votes.models import Vote
@@ -17,11 +18,17 @@ from votes.models import Vote
 pytestmark = pytest.mark.django_db
 
 
+def empty_page_cache_now() -> None:
+    """The shared cache and this process's copies of pages, as on a fresh server."""
+    cache.clear()
+    pagecache.forget_local()
+
+
 @pytest.fixture(autouse=True)
 def empty_page_cache():
-    cache.clear()
+    empty_page_cache_now()
     yield
-    cache.clear()
+    empty_page_cache_now()
 
 
 @pytest.fixture
@@ -67,7 +74,7 @@ def test_a_reader_with_cookies_gets_the_same_bytes_as_one_without(site):
     reader.cookies["csrftoken"] = "a" * 32
     Vote.objects.create(tool=tool, voter="someone", choice="ship")
     for url in site["urls"]:
-        cache.clear()
+        empty_page_cache_now()
         fresh = Client().get(url)
         mine = reader.get(url)
         assert fresh.content == mine.content, url
@@ -157,7 +164,7 @@ def test_every_warm_reading_page_costs_one_query(site, index, django_assert_num_
 def _fresh_and_cached(url: str) -> tuple[bytes, bytes]:
     """The page as the cache serves it now, and as a fresh render would."""
     cached = Client().get(url).content
-    cache.clear()
+    empty_page_cache_now()
     fresh = Client().get(url).content
     return cached, fresh
 

@@ -15,6 +15,8 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.purge import purge_on_commit
+from reviews.versions import LISTING_TAG, tool_tag
 from tools.models import Tool
 from tools.standing import refresh_standings
 from tools.verdicts import Verdict
@@ -112,22 +114,28 @@ def discard_votes(*, votes: QuerySet[Vote], reason: str) -> int:
 
     The tools' Certified Ship and verdict timelines follow at once too.
     """
-    with transaction.atomic():
-        tool_ids = set(votes.counted().values_list("tool_id", flat=True).distinct())
-        count = votes.counted().update(
-            discarded_at=timezone.now(), discard_reason=reason[:200], updated_at=timezone.now()
-        )
-        refresh_standings(tool_ids=tool_ids)
-    return count
+    now = timezone.now()
+    return _recount(votes.counted(), discarded_at=now, discard_reason=reason[:200], updated_at=now)
 
 
 def restore_votes(*, votes: QuerySet[Vote]) -> int:
     """Count previously discarded ``votes`` again. Returns how many; the tools' award and
     timelines follow at once."""
+    return _recount(
+        votes.discarded(), discarded_at=None, discard_reason="", updated_at=timezone.now()
+    )
+
+
+def _recount(votes: QuerySet[Vote], **changes) -> int:
+    """Apply an editor's discard or restore; the tools whose counts it moves get their
+    standings refreshed and their pages purged from the shared HTTP cache. A plain vote
+    purges nothing: pages are shared for seconds only, and a purge per vote would empty
+    the cache under exactly the traffic it is for."""
     with transaction.atomic():
-        tool_ids = set(votes.discarded().values_list("tool_id", flat=True).distinct())
-        count = votes.discarded().update(
-            discarded_at=None, discard_reason="", updated_at=timezone.now()
-        )
+        chosen = dict(votes.values_list("pk", "tool_id"))
+        changed = votes.filter(pk__in=chosen).update(**changes)
+        tool_ids = set(chosen.values())
         refresh_standings(tool_ids=tool_ids)
-    return count
+        if tool_ids:
+            purge_on_commit(*(tool_tag(pk) for pk in tool_ids), LISTING_TAG)
+    return changed
