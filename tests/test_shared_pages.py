@@ -11,17 +11,11 @@ from django.urls import reverse
 
 from comparisons.models import comparison_url
 from tests.factories import ToolFactory
+from tests.responses import assert_redirects
 from tools.models import Tool
 from votes.models import Vote
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_page_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -123,8 +117,7 @@ def test_no_js_vote_returns_to_the_private_answer():
     response = Client().post(
         f"/tools/{tool.slug}/vote/", {"choice": "ship", "next": f"/tools/{tool.slug}/"}
     )
-    assert response.status_code == 302
-    assert response["Location"] == f"/tools/{tool.slug}/?voted=1#vote-{tool.slug}"
+    assert_redirects(response, f"/tools/{tool.slug}/?voted=1#vote-{tool.slug}")
 
 
 # --- the whole-page cache -------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 from api.openapi import document
 from tests.api.conftest import assert_conforms
 from tests.factories import CategoryFactory, ToolFactory, cast_votes, review_tool
+from tests.responses import assert_redirects
 from tests.tools.test_logos import png_bytes
 from tools.logos import read_logo
 from tools.models import Tool
@@ -203,8 +204,7 @@ def test_a_comparison_sets_two_tools_side_by_side(client, pair, panel):
 
 def test_a_comparison_in_the_other_order_moves_to_the_canonical_one(client, pair):
     response = client.get(COMPARISON.format(pair="github-copilot-vs-cursor"))
-    assert response.status_code == 301
-    assert response["Location"] == "/api/v1/comparisons/cursor-vs-github-copilot"
+    assert_redirects(response, "/api/v1/comparisons/cursor-vs-github-copilot", 301)
     assert response["Access-Control-Allow-Origin"] == "*"
 
 
