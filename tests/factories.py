@@ -95,6 +95,16 @@ def cast_votes(tool: Tool, *, ships: int = 0, skips: int = 0) -> None:
     )
 
 
+def reviewed_tool(
+    personas: list[Persona], verdicts: str, *, ships: int = 0, skips: int = 0, **fields
+) -> Tool:
+    """A published tool with ``fields``, reviewed as ``verdicts`` says and voted on."""
+    tool = ToolFactory(**fields)
+    review_tool(tool, personas, verdicts)
+    cast_votes(tool, ships=ships, skips=skips)
+    return tool
+
+
 class SubscriberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "newsletter.Subscriber"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from badges import counters
 from badges.models import DailyCount, PendingHit
-from tests.factories import ToolFactory, cast_votes, review_tool
+from tests.factories import ToolFactory, cast_votes, review_tool, reviewed_tool
 from tests.responses import assert_not_modified, assert_redirects
 
 pytestmark = pytest.mark.django_db
@@ -27,19 +27,15 @@ BADGE_HEADERS = {
 
 @pytest.fixture
 def shipped(panel):
-    tool = ToolFactory(name="Mixtral 8x22B", slug="mixtral-8x22b")
-    review_tool(tool, panel, "ssssk")
-    cast_votes(tool, ships=30, skips=10)
-    return tool
+    return reviewed_tool(
+        panel, "ssssk", ships=30, skips=10, name="Mixtral 8x22B", slug="mixtral-8x22b"
+    )
 
 
 @pytest.fixture
 def full_panel(panel):
     """A tool reviewed by all seven critics and voted on, for the query budgets."""
-    tool = ToolFactory()
-    review_tool(tool, panel, "ssskkks")
-    cast_votes(tool, ships=40, skips=20)
-    return tool
+    return reviewed_tool(panel, "ssskkks", ships=40, skips=20)
 
 
 def stored_counts(tool) -> tuple[int, int]:

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from badges.data import badge_data
 from comparisons.models import FeaturedComparison
+from tests.comparisons.pairs import NOT_A_PAIR
 from tests.factories import CategoryFactory, ReviewFactory, ToolFactory, cast_votes, review_tool
 from tests.responses import assert_redirects
 from tools.pairs import split_pair
@@ -102,12 +103,8 @@ def test_same_tool_twice_redirects_to_the_tool_page(client, pair):
 
 @pytest.mark.parametrize(
     "path",
-    [
-        "/compare/cursor-vs-nothing/",
-        "/compare/cursor-vs-drafty/",
-        "/compare/cursor/",
-        "/compare/-vs-cursor/",
-        "/compare/cursor-vs-/",
+    [f"/compare/{slug}/" for slug in NOT_A_PAIR]
+    + [
         "/compare/cursor-vs-github-copilot-vs-/",
         "/compare/cursor-vs-github%20copilot/",
         "/compare/%E2%80%AE-vs-cursor/",

@@ -6,7 +6,14 @@ import pytest
 from PIL import Image
 
 from pages import share_cards
-from tests.factories import CategoryFactory, ReviewFactory, ToolFactory, cast_votes, review_tool
+from tests.comparisons.pairs import NOT_A_PAIR
+from tests.factories import (
+    CategoryFactory,
+    ReviewFactory,
+    ToolFactory,
+    cast_votes,
+    reviewed_tool,
+)
 from tests.responses import assert_not_modified, assert_redirects
 
 pytestmark = pytest.mark.django_db
@@ -14,11 +21,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def pair(panel):
-    cursor = ToolFactory(name="Cursor", slug="cursor")
-    review_tool(cursor, panel, "sssk")
-    copilot = ToolFactory(name="GitHub Copilot", slug="github-copilot")
-    review_tool(copilot, panel, "skkk")
-    cast_votes(copilot, ships=7, skips=5)
+    cursor = reviewed_tool(panel, "sssk", name="Cursor", slug="cursor")
+    copilot = reviewed_tool(
+        panel, "skkk", ships=7, skips=5, name="GitHub Copilot", slug="github-copilot"
+    )
     return cursor, copilot
 
 
@@ -59,19 +65,11 @@ def test_slugs_that_contain_vs_still_pair_up(client):
 
 @pytest.mark.parametrize(
     "path",
-    [
-        "/og/tools/no-such-tool.png",
-        "/og/tools/secret.png",
-        "/og/compare/cursor-vs-secret.png",
-        "/og/compare/cursor-vs-nothing.png",
-        "/og/compare/cursor-vs-cursor.png",
-        "/og/compare/cursor.png",
-        "/og/compare/-vs-cursor.png",
-        "/og/compare/cursor-vs-.png",
-    ],
+    ["/og/tools/no-such-tool.png", "/og/tools/drafty.png", "/og/compare/cursor-vs-cursor.png"]
+    + [f"/og/compare/{slug}.png" for slug in NOT_A_PAIR],
 )
 def test_unknown_or_unpublished_tools_are_404(client, pair, path):
-    ToolFactory(slug="secret", draft=True)
+    ToolFactory(slug="drafty", draft=True)
     assert client.get(path).status_code == 404
 
 
