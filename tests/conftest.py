@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test.utils import override_settings
 
+from badges.data import forget_all_local
 from core import pagecache
 from tests.factories import PersonaFactory
 
@@ -37,10 +38,12 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Every test starts with an empty cache and no pending counts, as a fresh server would:
-    the worker's Redis outlives a test, and so does a gunicorn's view of it."""
+    """Every test starts with an empty cache, no rate-limit counts spent and no badge facts
+    kept in this process, as a fresh server would: the worker's Redis outlives a test, and
+    so does a gunicorn's view of it."""
     cache.clear()
     pagecache.forget_local()
+    forget_all_local()
 
 
 @pytest.fixture(scope="session", autouse=True)

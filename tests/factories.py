@@ -7,13 +7,20 @@ from tools.verdicts import Verdict
 from votes.models import Vote
 
 
+def numbered(label: str) -> tuple[factory.Sequence, factory.Sequence]:
+    """A name and a slug that count up together: "Tool 3" and "tool-3"."""
+    return (
+        factory.Sequence(lambda n: f"{label} {n}"),
+        factory.Sequence(lambda n: f"{label.lower()}-{n}"),
+    )
+
+
 class CategoryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Category
         django_get_or_create = ["slug"]
 
-    name = factory.Sequence(lambda n: f"Category {n}")
-    slug = factory.Sequence(lambda n: f"category-{n}")
+    name, slug = numbered("Category")
     description = "Tools that do one kind of job."
 
 
@@ -21,8 +28,7 @@ class ToolFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Tool
 
-    name = factory.Sequence(lambda n: f"Tool {n}")
-    slug = factory.Sequence(lambda n: f"tool-{n}")
+    name, slug = numbered("Tool")
     tagline = "Does the thing, mostly."
     category = factory.SubFactory(CategoryFactory)
     entry_price = EntryPrice.FREEMIUM
@@ -42,8 +48,7 @@ class PersonaFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Persona
 
-    name = factory.Sequence(lambda n: f"Critic {n}")
-    slug = factory.Sequence(lambda n: f"critic-{n}")
+    name, slug = numbered("Critic")
     lens = "Judges whether it holds up."
     order = factory.Sequence(lambda n: n)
 
@@ -93,6 +98,16 @@ def cast_votes(tool: Tool, *, ships: int = 0, skips: int = 0) -> None:
             for n in range(count)
         ]
     )
+
+
+def reviewed_tool(
+    personas: list[Persona], verdicts: str, *, ships: int = 0, skips: int = 0, **fields
+) -> Tool:
+    """A published tool with ``fields``, reviewed as ``verdicts`` says and voted on."""
+    tool = ToolFactory(**fields)
+    review_tool(tool, personas, verdicts)
+    cast_votes(tool, ships=ships, skips=skips)
+    return tool
 
 
 class SubscriberFactory(factory.django.DjangoModelFactory):

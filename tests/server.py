@@ -50,3 +50,14 @@ def gunicorn(*, workers: int = 2, env: dict[str, str] | None = None) -> Iterator
     }
     with serve(server_env, port=port, workers=workers) as base_url:
         yield base_url
+
+
+@contextlib.contextmanager
+def two_gunicorns(
+    *, workers: int = 2, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """Two app servers on the test database and this worker's Redis (required: the point
+    of two servers is the state they share); yield both base URLs."""
+    env = {"REDIS_URL": redis_url(), **(env or {})}
+    with gunicorn(workers=workers, env=env) as first, gunicorn(workers=workers, env=env) as second:
+        yield first, second

@@ -1,19 +1,15 @@
 """The admin is for staff only, and sign-in attempts are rate-limited."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def fresh_counters(settings):
+def fast_hashing(settings):
     # Deliberately weak hashing keeps dozens of sign-in attempts fast in tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from badges import counters
 from badges.models import DailyCount
 from newsletter.models import Subscriber
 from tests.factories import ToolFactory, review_tool
-from tests.server import gunicorn, redis_url
+from tests.server import redis_url, two_gunicorns
 
 pytestmark = [pytest.mark.server, pytest.mark.django_db(transaction=True)]
 
@@ -47,20 +47,21 @@ def failed_sign_in(base_url: str, username: str) -> int:
         return error.code
 
 
+def take_turns(servers: tuple[str, ...], count: int, attempt) -> list[int]:
+    """The statuses of ``count`` calls of ``attempt``, made on each server in turn."""
+    return [attempt(servers[n % len(servers)]) for n in range(count)]
+
+
 def test_two_app_servers_share_pages_and_the_sign_in_limit():
     ToolFactory(slug="shared-tool", name="Shared Tool")
-    env = {
-        "REDIS_URL": redis_url(),
-        "ADMIN_LOGIN_ATTEMPTS_PER_USERNAME": "4",
-        "ADMIN_LOGIN_ATTEMPTS_PER_IP": "1000",
-    }
+    env = {"ADMIN_LOGIN_ATTEMPTS_PER_USERNAME": "4", "ADMIN_LOGIN_ATTEMPTS_PER_IP": "1000"}
     # A fresh username per run, so counters left in Redis by an earlier run never matter.
     username = f"intruder-{uuid.uuid4().hex[:12]}"
-    with gunicorn(workers=1, env=env) as first, gunicorn(workers=1, env=env) as second:
-        for base_url in (first, second):
+    with two_gunicorns(workers=1, env=env) as servers:
+        for base_url in servers:
             with urllib.request.urlopen(base_url + "/tools/shared-tool/", timeout=10) as page:
                 assert "Shared Tool" in page.read().decode()
-        statuses = [failed_sign_in((first, second)[n % 2], username) for n in range(6)]
+        statuses = take_turns(servers, 6, lambda base_url: failed_sign_in(base_url, username))
     # Four failures in total are allowed, two on each server; the fifth, wherever it
     # lands, is refused because both servers count in the same Redis.
     assert statuses == [200, 200, 200, 200, 429, 429]
@@ -90,14 +91,10 @@ def sign_up(base_url: str, email: str) -> int:
 
 
 def test_two_app_servers_share_the_newsletter_signup_limit():
-    env = {
-        "REDIS_URL": redis_url(),
-        "NEWSLETTER_SIGNUP_EMAIL_LIMIT": "3",
-        "NEWSLETTER_SIGNUP_IP_LIMIT": "1000",
-    }
+    env = {"NEWSLETTER_SIGNUP_EMAIL_LIMIT": "3", "NEWSLETTER_SIGNUP_IP_LIMIT": "1000"}
     email = f"reader-{uuid.uuid4().hex[:12]}@example.com"
-    with gunicorn(workers=1, env=env) as first, gunicorn(workers=1, env=env) as second:
-        statuses = [sign_up((first, second)[n % 2], email) for n in range(5)]
+    with two_gunicorns(workers=1, env=env) as servers:
+        statuses = take_turns(servers, 5, lambda base_url: sign_up(base_url, email))
     # Three attempts for one address are allowed in all, wherever they land.
     assert statuses == [302, 302, 302, 429, 429]
     assert Subscriber.objects.filter(email=email).count() == 1
@@ -120,11 +117,10 @@ def test_badge_hits_through_both_servers_flush_to_an_exact_total(panel, settings
         live.delete(key)
     tool = ToolFactory(slug="counted-tool")
     review_tool(tool, panel, "sssk")
-    env = {"REDIS_URL": redis_url(), "BADGES_COUNTER_REDIS_URL": redis_url()}
     impressions_per_server, clicks_per_server = 150, 20
-    with gunicorn(workers=2, env=env) as first, gunicorn(workers=2, env=env) as second:
+    with two_gunicorns(env={"BADGES_COUNTER_REDIS_URL": redis_url()}) as servers:
         urls = []
-        for base_url in (first, second):
+        for base_url in servers:
             urls += [f"{base_url}/api/badge/counted-tool.svg"] * (impressions_per_server - 10)
             urls += [f"{base_url}/embed/counted-tool"] * 10
             urls += [f"{base_url}/api/badge-click/counted-tool"] * clicks_per_server

@@ -17,6 +17,7 @@ from django.db import OperationalError
 from django.test import Client
 
 from tests.factories import ToolFactory, cast_votes, review_tool
+from tests.responses import assert_redirects
 from tests.server import ROOT, gunicorn
 
 ONE_YEAR = 31536000
@@ -126,8 +127,7 @@ def test_static_files_carry_the_transport_headers(production):
 @pytest.mark.django_db
 def test_plain_http_is_redirected_to_https(production):
     response = production.get("/")
-    assert response.status_code == 301
-    assert response["Location"] == "https://testserver/"
+    assert_redirects(response, "https://testserver/", 301)
 
 
 @pytest.mark.django_db
@@ -269,8 +269,7 @@ def test_every_other_kind_of_response_stays_unframeable(production, panel, setti
         assert_document_headers(response.headers, hsts=True)
 
     click = production.get("/api/badge-click/first-tool", secure=True)
-    assert click.status_code == 302
-    assert click["Location"] == "/tools/first-tool/"
+    assert_redirects(click, "/tools/first-tool/")
     assert_document_headers(click.headers, hsts=True)
 
 

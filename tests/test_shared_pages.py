@@ -12,6 +12,7 @@ from django.urls import reverse
 from comparisons.models import comparison_url
 from core import pagecache
 from tests.factories import ToolFactory
+from tests.responses import assert_redirects
 from tools.models import Tool
 from votes.models import Vote
 
@@ -22,13 +23,6 @@ def empty_page_cache_now() -> None:
     """The shared cache and this process's copies of pages, as on a fresh server."""
     cache.clear()
     pagecache.forget_local()
-
-
-@pytest.fixture(autouse=True)
-def empty_page_cache():
-    empty_page_cache_now()
-    yield
-    empty_page_cache_now()
 
 
 @pytest.fixture
@@ -130,8 +124,7 @@ def test_no_js_vote_returns_to_the_private_answer():
     response = Client().post(
         f"/tools/{tool.slug}/vote/", {"choice": "ship", "next": f"/tools/{tool.slug}/"}
     )
-    assert response.status_code == 302
-    assert response["Location"] == f"/tools/{tool.slug}/?voted=1#vote-{tool.slug}"
+    assert_redirects(response, f"/tools/{tool.slug}/?voted=1#vote-{tool.slug}")
 
 
 # --- the whole-page cache -------------------------------------------------------------

@@ -1,21 +1,8 @@
 import copy
 
 import jsonschema_rs
-import pytest
-from django.core.cache import cache
 
 from api.openapi import document
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Rate-limit counters and badge facts start empty in every test."""
-    from badges.data import forget_all_local
-
-    cache.clear()
-    forget_all_local()
-    yield
-    cache.clear()
 
 
 def _closed(schema, components):

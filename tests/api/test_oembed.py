@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.api.conftest import assert_conforms
-from tests.factories import ToolFactory, review_tool
+from tests.factories import ToolFactory, reviewed_tool
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +17,7 @@ PAGE = "http://127.0.0.1:8000/tools/cursor/"
 
 @pytest.fixture
 def cursor(panel):
-    tool = ToolFactory(name="Cursor", slug="cursor")
-    review_tool(tool, panel, "sssk")
-    return tool
+    return reviewed_tool(panel, "sssk", name="Cursor", slug="cursor")
 
 
 def test_a_tool_page_embeds_as_the_verdict_cards_iframe(client, cursor):

@@ -6,7 +6,9 @@ import pytest
 
 from api.openapi import document
 from tests.api.conftest import assert_conforms
-from tests.factories import CategoryFactory, ToolFactory, cast_votes, review_tool
+from tests.comparisons.pairs import NOT_A_PAIR
+from tests.factories import CategoryFactory, ToolFactory, review_tool, reviewed_tool
+from tests.responses import assert_redirects
 from tests.tools.test_logos import png_bytes
 from tools.logos import read_logo
 from tools.models import Tool
@@ -23,12 +25,10 @@ CATEGORIES = "/api/v1/categories"
 
 @pytest.fixture
 def pair(panel):
-    cursor = ToolFactory(name="Cursor", slug="cursor")
-    review_tool(cursor, panel, "ssssk")
-    cast_votes(cursor, ships=30, skips=10)
-    copilot = ToolFactory(name="GitHub Copilot", slug="github-copilot")
-    review_tool(copilot, panel[1:], "skkk")
-    cast_votes(copilot, ships=2, skips=1)
+    cursor = reviewed_tool(panel, "ssssk", ships=30, skips=10, name="Cursor", slug="cursor")
+    copilot = reviewed_tool(
+        panel[1:], "skkk", ships=2, skips=1, name="GitHub Copilot", slug="github-copilot"
+    )
     return cursor, copilot
 
 
@@ -203,13 +203,13 @@ def test_a_comparison_sets_two_tools_side_by_side(client, pair, panel):
 
 def test_a_comparison_in_the_other_order_moves_to_the_canonical_one(client, pair):
     response = client.get(COMPARISON.format(pair="github-copilot-vs-cursor"))
-    assert response.status_code == 301
-    assert response["Location"] == "/api/v1/comparisons/cursor-vs-github-copilot"
+    assert_redirects(response, "/api/v1/comparisons/cursor-vs-github-copilot", 301)
     assert response["Access-Control-Allow-Origin"] == "*"
 
 
-@pytest.mark.parametrize("pair_", ["cursor-vs-cursor", "cursor-vs-missing", "cursor", "-vs-"])
+@pytest.mark.parametrize("pair_", ["cursor-vs-cursor", "-vs-", *NOT_A_PAIR])
 def test_not_a_comparison_of_two_published_tools_is_a_404(client, pair, pair_):
+    ToolFactory(slug="drafty", draft=True)
     response = client.get(COMPARISON.format(pair=pair_))
     assert response.status_code == 404
     assert_conforms(response, COMPARISON)

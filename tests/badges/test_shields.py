@@ -4,20 +4,10 @@ from html import unescape
 from urllib.parse import quote
 
 import pytest
-from django.core.cache import cache
 
-from badges.data import forget_all_local
 from tests.factories import ToolFactory, cast_votes, review_tool
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    forget_all_local()
-    yield
-    cache.clear()
 
 
 @pytest.mark.parametrize(

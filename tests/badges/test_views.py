@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from badges import counters
 from badges.models import DailyCount, PendingHit
-from tests.factories import ToolFactory, cast_votes, review_tool
+from tests.factories import ToolFactory, cast_votes, review_tool, reviewed_tool
+from tests.responses import assert_not_modified, assert_redirects
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +27,15 @@ BADGE_HEADERS = {
 
 @pytest.fixture
 def shipped(panel):
-    tool = ToolFactory(name="Mixtral 8x22B", slug="mixtral-8x22b")
-    review_tool(tool, panel, "ssssk")
-    cast_votes(tool, ships=30, skips=10)
-    return tool
+    return reviewed_tool(
+        panel, "ssssk", ships=30, skips=10, name="Mixtral 8x22B", slug="mixtral-8x22b"
+    )
+
+
+@pytest.fixture
+def full_panel(panel):
+    """A tool reviewed by all seven critics and voted on, for the query budgets."""
+    return reviewed_tool(panel, "ssskkks", ships=40, skips=20)
 
 
 def stored_counts(tool) -> tuple[int, int]:
@@ -106,10 +112,7 @@ def test_style_and_theme_choose_the_image(client, shipped):
 
 def test_matching_etag_gets_304_and_still_counts(client, shipped):
     first = client.get("/api/badge/mixtral-8x22b.svg")
-    again = client.get("/api/badge/mixtral-8x22b.svg", headers={"If-None-Match": first["ETag"]})
-    assert again.status_code == 304
-    assert again.content == b""
-    assert again["ETag"] == first["ETag"]
+    again = assert_not_modified(client, "/api/badge/mixtral-8x22b.svg", first)
     assert again["Cache-Control"] == "no-cache"
     assert stored_counts(shipped) == (2, 0)
 
@@ -176,8 +179,7 @@ def test_unpublishing_a_tool_turns_its_badge_neutral(
 
 def test_click_counts_and_redirects_to_the_tool_page(client, shipped):
     response = client.get("/api/badge-click/mixtral-8x22b")
-    assert response.status_code == 302
-    assert response["Location"] == "/tools/mixtral-8x22b/"
+    assert_redirects(response, "/tools/mixtral-8x22b/")
     assert "no-cache" in response["Cache-Control"]
     assert stored_counts(shipped) == (0, 1)
 
@@ -197,8 +199,7 @@ def test_click_counts_and_redirects_to_the_tool_page(client, shipped):
 )
 def test_click_redirect_ignores_the_query_string(client, shipped, query):
     response = client.get(f"/api/badge-click/mixtral-8x22b?{query}")
-    assert response.status_code == 302
-    assert response["Location"] == "/tools/mixtral-8x22b/"
+    assert_redirects(response, "/tools/mixtral-8x22b/")
 
 
 @pytest.mark.parametrize(
@@ -293,13 +294,10 @@ def test_tool_page_offers_previews_and_copy_ready_snippets(client, shipped):
 
 
 def test_tool_page_with_a_full_panel_keeps_its_query_budget(
-    client, panel, django_assert_max_num_queries
+    client, full_panel, django_assert_max_num_queries
 ):
-    tool = ToolFactory()
-    review_tool(tool, panel, "ssskkks")
-    cast_votes(tool, ships=40, skips=20)
     with django_assert_max_num_queries(8):
-        response = client.get(tool.get_absolute_url())
+        response = client.get(full_panel.get_absolute_url())
     assert "Embed this verdict" in response.content.decode()
 
 
@@ -345,17 +343,14 @@ def test_hits_of_past_days_land_on_their_own_day(shipped):
 
 
 def test_embed_card_and_codes_page_stay_within_their_query_budgets(
-    client, panel, django_assert_max_num_queries
+    client, full_panel, django_assert_max_num_queries
 ):
-    tool = ToolFactory()
-    review_tool(tool, panel, "ssskkks")
-    cast_votes(tool, ships=40, skips=20)
     # The tool's facts, then the impression (counted in PostgreSQL when Redis is not set).
     with django_assert_max_num_queries(2):
-        card = client.get(reverse("badges:embed", args=[tool.slug]))
+        card = client.get(reverse("badges:embed", args=[full_panel.slug]))
     assert "4 ships · 3 skips" in card.content.decode()
     with django_assert_max_num_queries(1):
-        codes = client.get(reverse("badges:codes", args=[tool.slug]), {"style": "card"})
+        codes = client.get(reverse("badges:codes", args=[full_panel.slug]), {"style": "card"})
     assert "Embed this verdict" in codes.content.decode()
 
 

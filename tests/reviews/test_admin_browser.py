@@ -37,10 +37,21 @@ def reviewed(panel, django_user_model):
     return tool
 
 
-def overflow(page) -> int:
-    return page.evaluate(
+def assert_fits_1280_pixels(page, url: str, *, shown: str, widest: str) -> None:
+    """At ``url``, ``shown`` is on screen, nothing scrolls sideways, and no element matching
+    ``widest`` reaches past the right edge."""
+    page.goto(url)
+    assert page.locator(shown).first.is_visible()
+    overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
+    assert overflow <= 0
+    right = page.evaluate(
+        "selector => Math.max(...[...document.querySelectorAll(selector)]"
+        ".map(e => e.getBoundingClientRect().right))",
+        widest,
+    )
+    assert right <= 1280
 
 
 def test_tool_changelist_and_change_form_fit_1280_pixels(server, reviewed, page):
@@ -49,20 +60,15 @@ def test_tool_changelist_and_change_form_fit_1280_pixels(server, reviewed, page)
     page.fill("#id_username", "wide")
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
-    page.goto(f"{server}/admin/tools/tool/")
-    assert page.locator("td.field-community_column").first.is_visible()
-    assert overflow(page) <= 0
-    right = page.evaluate(
-        "Math.max(...[...document.querySelectorAll('#result_list th, #result_list td')]"
-        ".map(e => e.getBoundingClientRect().right))"
+    assert_fits_1280_pixels(
+        page,
+        f"{server}/admin/tools/tool/",
+        shown="td.field-community_column",
+        widest="#result_list th, #result_list td",
     )
-    assert right <= 1280
-
-    page.goto(f"{server}/admin/tools/tool/{reviewed.pk}/change/")
-    assert page.locator(".review-panel textarea").first.is_visible()
-    assert overflow(page) <= 0
-    widest = page.evaluate(
-        "Math.max(...[...document.querySelectorAll('.review-panel textarea')]"
-        ".map(e => e.getBoundingClientRect().right))"
+    assert_fits_1280_pixels(
+        page,
+        f"{server}/admin/tools/tool/{reviewed.pk}/change/",
+        shown=".review-panel textarea",
+        widest=".review-panel textarea",
     )
-    assert widest <= 1280

@@ -31,6 +31,16 @@ def contexts(rows):
     return [row.pgh_context.metadata if row.pgh_context else None for row in rows]
 
 
+def turn_skip_to_ship(tool, panel, *, days_ago: int, tool_ids=None) -> None:
+    """``tool``'s panel said SKIP (three skips to two) ``days_ago``; two critics have since
+    changed their verdict to SHIP, not yet recorded in the timeline."""
+    reviews = review_tool(tool, panel, "kkkss")
+    refresh_standings(tool_ids=tool_ids, now=timezone.now() - timezone.timedelta(days=days_ago))
+    for review in reviews[:2]:
+        review.verdict = Verdict.SHIP
+        review.save()
+
+
 def test_import_verdicts_writes_a_revision_per_change_signed_by_the_command(monkeypatch):
     import_json(monkeypatch, VALID)
     created = ReviewRevision.objects.order_by("pgh_id")
@@ -136,11 +146,7 @@ def test_readers_see_the_verdict_change_and_the_timeline(
     client, panel, django_assert_max_num_queries
 ):
     tool = ToolFactory(name="Turned", slug="turned")
-    reviews = review_tool(tool, panel, "kkkss")
-    refresh_standings(now=timezone.now() - timezone.timedelta(days=30))
-    for review in reviews[:2]:
-        review.verdict = Verdict.SHIP
-        review.save()
+    turn_skip_to_ship(tool, panel, days_ago=30)
     # Many community-only points, so a query per point would show.
     for day in range(29, 0, -1):
         Standing.objects.create(
@@ -173,20 +179,12 @@ def test_readers_see_the_verdict_change_and_the_timeline(
 
 def test_verdict_changes_reach_the_feeds_and_the_digest(client, panel):
     tool = ToolFactory(name="Flipper", slug="flipper")
-    reviews = review_tool(tool, panel, "kkkss")
-    refresh_standings(now=timezone.now() - timezone.timedelta(days=2))
-    for review in reviews[:2]:
-        review.verdict = Verdict.SHIP
-        review.save()
+    turn_skip_to_ship(tool, panel, days_ago=2)
     refresh_standings()
     hidden = ToolFactory(
         name="Unpublished flipper", status=PublicationState.DRAFT, published_at=None
     )
-    hidden_reviews = review_tool(hidden, panel, "kkkss")
-    refresh_standings(tool_ids=[hidden.pk], now=timezone.now() - timezone.timedelta(days=2))
-    for review in hidden_reviews[:2]:
-        review.verdict = Verdict.SHIP
-        review.save()
+    turn_skip_to_ship(hidden, panel, days_ago=2, tool_ids=[hidden.pk])
     refresh_standings(tool_ids=[hidden.pk])
 
     for name in ("pages:feed", "pages:feed-atom"):

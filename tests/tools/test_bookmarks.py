@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import ToolFactory, cast_votes, review_tool
+from tests.responses import assert_redirects
 
 pytestmark = pytest.mark.django_db
 
@@ -99,8 +100,7 @@ def test_compare_two_bookmarks_goes_to_the_canonical_comparison(client):
     ToolFactory(slug="github-copilot")
     ToolFactory(slug="cursor")
     response = client.get("/bookmarks/compare/?tool=github-copilot&tool=cursor")
-    assert response.status_code == 302
-    assert response["Location"] == "/compare/cursor-vs-github-copilot/"
+    assert_redirects(response, "/compare/cursor-vs-github-copilot/")
 
 
 @pytest.mark.parametrize(

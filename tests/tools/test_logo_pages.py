@@ -4,12 +4,10 @@ import io
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from badges.data import forget_all_local
 from tests.factories import ToolFactory, review_tool
 from tests.tools.test_logos import SVG_WITH_SCRIPT, png_bytes, png_declaring, png_html_polyglot
 from tools.logos import read_logo
@@ -19,15 +17,6 @@ from tools.services import set_logo
 pytestmark = pytest.mark.django_db
 
 LOGO_SRC = re.compile(r'src="(/logos/([0-9a-f]{32})/(\d+)\.png)"')
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    cache.clear()
-    forget_all_local()
-    yield
-    cache.clear()
-    forget_all_local()
 
 
 def rendered(data: bytes | None = None):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,7 +9,7 @@ import pytest
 import redis
 
 from tests.factories import ToolFactory
-from tests.server import gunicorn, redis_url
+from tests.server import redis_url, two_gunicorns
 from tests.votes.readers import Reader
 from tools.models import Tool
 
@@ -32,10 +31,8 @@ SHARED_ENV = {
 @pytest.fixture
 def two_servers():
     redis.Redis.from_url(redis_url()).flushdb()
-    with contextlib.ExitStack() as stack:
-        first = stack.enter_context(gunicorn(workers=2, env=SHARED_ENV))
-        second = stack.enter_context(gunicorn(workers=2, env=SHARED_ENV))
-        yield first, second
+    with two_gunicorns(env=SHARED_ENV) as servers:
+        yield servers
     redis.Redis.from_url(redis_url()).flushdb()
 
 

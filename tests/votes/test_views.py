@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import ToolFactory, VoteFactory, cast_votes, review_tool
+from tests.responses import assert_redirects
 from votes.identity import VOTER_COOKIE_SALT
 from votes.models import Vote
 
@@ -53,8 +54,7 @@ def test_tool_page_offers_ship_and_skip_buttons_in_a_tokenless_form(client, tool
 
 def test_vote_without_javascript_redirects_back_and_the_page_shows_it(client, tool):
     response = client.post(vote_url(tool), {"choice": "ship", "next": tool.get_absolute_url()})
-    assert response.status_code == 302
-    assert response["Location"] == f"{own_vote_page(tool)}#vote-aider"
+    assert_redirects(response, f"{own_vote_page(tool)}#vote-aider")
     html = client.get(response["Location"]).content.decode()
     assert community_line(html) == "1 vote so far"
     assert pressed(html) == ["ship"]
@@ -158,8 +158,7 @@ def test_votes_on_one_tool_do_not_show_on_another(client, tool):
 )
 def test_unsafe_next_falls_back_to_the_tool_page(client, tool, next_url):
     response = client.post(vote_url(tool), {"choice": "ship", "next": next_url})
-    assert response.status_code == 302
-    assert response["Location"] == f"{own_vote_page(tool)}#vote-aider"
+    assert_redirects(response, f"{own_vote_page(tool)}#vote-aider")
 
 
 @pytest.mark.parametrize("next_url", ["/a\r\nSet-Cookie: x=1", "/\x00", "/ok?q=<script>"])
