@@ -11,13 +11,10 @@ import contextlib
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
 
 from devtools import ROOT
-from devtools.system import free_port
+from devtools.system import free_port, wait_until_answering
 
 __all__ = ["command", "free_port", "serve", "start", "stop"]
 
@@ -62,20 +59,13 @@ def serve(
     with tempfile.TemporaryFile() as errors:
         process = start(server_env, stdout=subprocess.DEVNULL, stderr=errors)
         try:
-            deadline = time.monotonic() + ready_within
-            while True:
-                if process.poll() is not None:
-                    errors.seek(0)
-                    raise RuntimeError(f"gunicorn exited: {errors.read().decode()[-2000:]}")
-                try:
-                    with urllib.request.urlopen(f"{base_url}/healthz", timeout=2):
-                        break
-                except (urllib.error.URLError, ConnectionError, TimeoutError):
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(
-                            f"gunicorn did not become ready in {ready_within:.0f} s"
-                        ) from None
-                    time.sleep(0.1)
+            wait_until_answering(
+                process,
+                f"{base_url}/healthz",
+                name="gunicorn",
+                output=errors,
+                ready_within=ready_within,
+            )
             yield base_url
         finally:
             stop(process, timeout=15)

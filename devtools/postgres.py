@@ -23,6 +23,7 @@ from pathlib import Path
 from devtools import PortTaken, ServiceError
 from devtools.system import (
     POSTGRES_OS_USER,
+    check_running_port,
     checkout_hash,
     current_user,
     free_port,
@@ -362,12 +363,13 @@ class LocalCluster:
             pid = self.running_pid()
             if pid:
                 port = self.running_port() or self.port
-                if self.port_explicit and port != self.port:
-                    raise ServiceError(
-                        f"this project's PostgreSQL is already running on port {port}, but "
-                        f"SHIPORSKIP_PG_PORT={self.port}. Run make db-stop first (or use "
-                        f"SHIPORSKIP_PG_PORT={port})."
-                    )
+                check_running_port(
+                    "PostgreSQL",
+                    port,
+                    self.port,
+                    explicit=self.port_explicit,
+                    variable="SHIPORSKIP_PG_PORT",
+                )
                 if not wait_accepting(self.bindir, port, 60):
                     raise ServiceError(
                         f"PostgreSQL (PID {pid}) is running but not accepting connections on "

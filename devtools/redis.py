@@ -22,6 +22,7 @@ from pathlib import Path
 
 from devtools import PortTaken, ServiceError
 from devtools.system import (
+    check_running_port,
     current_user,
     ensure_command,
     free_port,
@@ -130,12 +131,13 @@ class LocalRedis:
             pid = self.running_pid()
             if pid:
                 port = self.running_port() or self.port
-                if self.port_explicit and port != self.port:
-                    raise ServiceError(
-                        f"this project's Redis is already running on port {port}, but "
-                        f"SHIPORSKIP_REDIS_PORT={self.port}. Run make db-stop first (or use "
-                        f"SHIPORSKIP_REDIS_PORT={port})."
-                    )
+                check_running_port(
+                    "Redis",
+                    port,
+                    self.port,
+                    explicit=self.port_explicit,
+                    variable="SHIPORSKIP_REDIS_PORT",
+                )
                 log(f"already running on 127.0.0.1:{port} (PID {pid})")
                 return self.url(port)
             # Left by a server that was killed; the PID in it may be someone else's now.

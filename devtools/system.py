@@ -13,8 +13,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 from devtools import ROOT, ServiceError
 
@@ -195,3 +198,42 @@ def usable_port(
         raise refuse(port)
     log(f"port {port} is taken ({port_owner(port)}); CI is set, using {chosen}")
     return chosen
+
+
+def wait_until_answering(
+    process: subprocess.Popen,
+    url: str,
+    *,
+    name: str,
+    output: IO[bytes],
+    ready_within: float,
+    any_status: bool = False,
+) -> None:
+    """Wait until ``url`` answers 2xx (any HTTP status with ``any_status``); raise with the
+    tail of the server's ``output`` if it exits first, or after ``ready_within`` seconds."""
+    deadline = time.monotonic() + ready_within
+    while True:
+        if process.poll() is not None:
+            output.seek(0)
+            raise ServiceError(f"{name} exited: {output.read().decode()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            if any_status:
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            raise ServiceError(f"{name} did not answer in {ready_within:.0f} s")
+        time.sleep(0.1)
+
+
+def check_running_port(service: str, running: int, wanted: int, *, explicit: bool, variable: str):
+    """A running service found on another port than the one explicitly asked for is an
+    error the developer must settle: stop it, or ask for the port it runs on."""
+    if explicit and running != wanted:
+        raise ServiceError(
+            f"this project's {service} is already running on port {running}, but "
+            f"{variable}={wanted}. Run make db-stop first (or use {variable}={running})."
+        )

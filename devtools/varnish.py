@@ -14,15 +14,12 @@ import glob
 import shutil
 import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from devtools import ROOT, ServiceError
-from devtools.system import apt_install, ensure_command, free_port, is_root
+from devtools.system import apt_install, ensure_command, free_port, is_root, wait_until_answering
 
 VCL_DIR = ROOT / "deploy" / "varnish"
 VCL = VCL_DIR / "default.vcl"
@@ -88,7 +85,15 @@ def serve(
             command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
         )
         try:
-            _wait_until_ready(process, base_url, output, ready_within)
+            # Varnish answers whatever the backend says; that is the caller's business.
+            wait_until_answering(
+                process,
+                f"{base_url}/healthz",
+                name="varnishd",
+                output=output,
+                ready_within=ready_within,
+                any_status=True,
+            )
             yield Front(base_url, folder / "state")
         finally:
             if process.poll() is None:
@@ -99,20 +104,3 @@ def serve(
                 process.kill()
                 process.wait()
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _wait_until_ready(process: subprocess.Popen, base_url: str, output, ready_within: float):
-    deadline = time.monotonic() + ready_within
-    while True:
-        if process.poll() is not None:
-            output.seek(0)
-            raise ServiceError(f"varnishd exited: {output.read().decode()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return  # Varnish answers; what the backend says is the caller's business.
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if time.monotonic() > deadline:
-                raise ServiceError(f"varnishd did not answer in {ready_within:.0f} s") from None
-            time.sleep(0.1)
