@@ -217,7 +217,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         request,
         "votes/rules.html",
         {
-            "votes_per_fingerprint": settings.VOTES_PER_FINGERPRINT,
+            "votes_per_network": settings.VOTES_PER_NETWORK_PER_DAY,
             "min_votes": settings.SHIPORSKIP_MIN_COMMUNITY_VOTES,
             "per_voter": settings.VOTE_RATE_PER_VOTER,
             "per_voter_minutes": max(settings.VOTE_RATE_PER_VOTER_WINDOW // 60, 1),

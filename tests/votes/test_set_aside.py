@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from tests.factories import ToolFactory, cast_votes
@@ -38,11 +39,14 @@ def test_the_tool_page_counts_votes_and_restoring_moves_them_at_once(client, edi
     assert audit_line(again.content.decode())[1] == "44 counted · 6 set aside"
 
 
-def test_the_rules_page_explains_in_plain_words(client, settings, django_assert_max_num_queries):
-    settings.VOTES_PER_FINGERPRINT = 7
+def test_the_rules_page_explains_in_plain_words(client, django_assert_max_num_queries):
+    # The production settings, untouched: the page must read the limit the votes obey.
     with django_assert_max_num_queries(0):
         html = client.get(reverse("votes:rules")).content.decode()
     assert "<h1>How community votes count</h1>" in html
-    assert "more than 7 different voters" in html
+    assert (
+        f"at most {settings.VOTES_PER_NETWORK_PER_DAY} new votes to a tool's count in 24 hours"
+        in html
+    )
     assert "By an editor." in html
     assert "they move from “set aside” back to “counted”" in html
