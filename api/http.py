@@ -7,7 +7,6 @@ client never has to parse an HTML error page.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from functools import wraps
@@ -18,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from core.clientip import client_ip
-from core.conditional import not_modified, tag
+from core.conditional import body_answer
 from core.ratelimit import is_rate_limited, seconds_until_reset
 
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
@@ -54,16 +53,9 @@ def error(status: int, code: str, detail: str, **extra: object) -> HttpResponse:
 
 
 def answer(request: HttpRequest, payload: object, *, max_age: int | None = None) -> HttpResponse:
-    """``payload`` as JSON, tagged with a hash of its bytes; 304 when the client has them.
-
-    Hashing the answer itself means the ETag can never be stale, whatever changed.
-    """
-    body = encode(payload)
-    etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
-    policy = {"public": True, "max_age": settings.API_CACHE_SECONDS if max_age is None else max_age}
-    if (response := not_modified(request, etag, **policy)) is not None:
-        return response
-    return tag(HttpResponse(body, content_type="application/json"), etag, **policy)
+    """``payload`` as JSON, tagged with a hash of its bytes; 304 when the client has them."""
+    max_age = settings.API_CACHE_SECONDS if max_age is None else max_age
+    return body_answer(request, encode(payload), "application/json", public=True, max_age=max_age)
 
 
 def _set(response: HttpResponse, headers: dict[str, str]) -> None:

@@ -8,7 +8,6 @@ that a vendor pasted must never turn into a broken image.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 
@@ -32,7 +31,7 @@ from badges import svg
 from badges.counters import record_hit
 from badges.data import badge_data, last_known
 from badges.models import Hit
-from core.conditional import not_modified, tag
+from core.conditional import body_answer, not_modified, tag
 from core.htmx import HtmxHttpRequest
 from core.middleware import DATABASE_ERRORS
 from tools.models import Tool
@@ -85,10 +84,8 @@ def shields(request: HttpRequest, slug: str) -> HttpResponse:
     Not counted as an impression: shields.io's servers fetch it, not the vendor's readers.
     """
     body = json.dumps(svg.shields_endpoint(badge_data(slug)), ensure_ascii=False).encode()
-    etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
-    policy = {"public": True, "max_age": svg.SHIELDS_CACHE_SECONDS}
-    response = not_modified(request, etag, **policy) or tag(
-        HttpResponse(body, content_type="application/json"), etag, **policy
+    response = body_answer(
+        request, body, "application/json", public=True, max_age=svg.SHIELDS_CACHE_SECONDS
     )
     response["Access-Control-Allow-Origin"] = "*"
     return response
