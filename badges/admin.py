@@ -1,4 +1,9 @@
-"""Vendor stats in the admin: badge impressions, clicks and click-through, per tool per day."""
+"""Vendor stats in the admin: badge impressions, clicks and click-through, per tool per day.
+
+The figures shown first count visitors (each once per tool per hour), the ones vendors can
+quote; every request is shown beside them as "all requests", so a visitor reloading the
+badge 200 times is visible without inflating the stats.
+"""
 
 from __future__ import annotations
 
@@ -13,25 +18,51 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from badges.charts import bar_chart
-from badges.models import DailyCount
+from badges.models import FIGURES, DailyCount
 from tools.models import Tool
 
 WINDOWS = (30, 90)
 
 
+EMPTY_DAY = dict.fromkeys(FIGURES.values(), 0)
+
+
 @dataclass(frozen=True)
-class DayRow:
-    day: datetime.date
-    impressions: int
-    clicks: int
+class Figures:
+    """Visitor figures (None: not measured that day) and all requests, for a day or a sum."""
+
+    impressions: int | None
+    clicks: int | None
+    raw_impressions: int
+    raw_clicks: int
 
     @property
     def click_through(self) -> str:
         return click_through(self.impressions, self.clicks)
 
 
-def click_through(impressions: int, clicks: int) -> str:
-    return f"{100 * clicks / impressions:.1f}%" if impressions else "—"
+@dataclass(frozen=True)
+class DayRow(Figures):
+    day: datetime.date
+
+
+def click_through(impressions: int | None, clicks: int | None) -> str:
+    return f"{100 * (clicks or 0) / impressions:.1f}%" if impressions else "—"
+
+
+def total(rows: list[DayRow]) -> Figures:
+    """The window's sums; a visitor figure sums the days it was measured on."""
+
+    def measured(figure: str) -> int | None:
+        values = [getattr(row, figure) for row in rows if getattr(row, figure) is not None]
+        return sum(values) if values else None
+
+    return Figures(
+        impressions=measured("impressions"),
+        clicks=measured("clicks"),
+        raw_impressions=sum(row.raw_impressions for row in rows),
+        raw_clicks=sum(row.raw_clicks for row in rows),
+    )
 
 
 def window_days(request: HttpRequest) -> int:
@@ -47,8 +78,7 @@ def day_rows(counts: dict, first_day: datetime.date, days: int) -> list[DayRow]:
     rows = []
     for offset in range(days):
         day = first_day + datetime.timedelta(days=offset)
-        impressions, clicks = counts.get(day, (0, 0))
-        rows.append(DayRow(day=day, impressions=impressions, clicks=clicks))
+        rows.append(DayRow(day=day, **counts.get(day, EMPTY_DAY)))
     return rows[::-1]
 
 
@@ -80,8 +110,6 @@ class BadgeStatsAdmin(admin.ModelAdmin):
             counts = counts.filter(tool=tool)
         rows = day_rows(counts.totals_per_day(), first_day, days)
         chronological = rows[::-1]
-        impressions = sum(row.impressions for row in rows)
-        clicks = sum(row.clicks for row in rows)
         per_tool = [] if tool else list(counts.totals_per_tool())
         for row in per_tool:
             row["click_through"] = click_through(row["impressions"], row["clicks"])
@@ -96,15 +124,13 @@ class BadgeStatsAdmin(admin.ModelAdmin):
             "today": today,
             "rows": rows,
             "per_tool": per_tool,
-            "impressions": impressions,
-            "clicks": clicks,
-            "click_through": click_through(impressions, clicks),
+            "total": total(rows),
             "impressions_chart": bar_chart(
-                [(row.day.isoformat(), row.impressions) for row in chronological],
+                [(row.day.isoformat(), row.impressions or 0) for row in chronological],
                 title="Impressions per day",
             ),
             "clicks_chart": bar_chart(
-                [(row.day.isoformat(), row.clicks) for row in chronological],
+                [(row.day.isoformat(), row.clicks or 0) for row in chronological],
                 title="Clicks per day",
                 height=60,
             ),

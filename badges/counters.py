@@ -15,6 +15,18 @@ is replaced, and a failed send falls back to the database, so losing a hit takes
 dying in the microseconds between the send and its read, when its unsaved counts would
 be lost anyway.
 
+Each hit is counted twice: once as a raw request, and once more only if it is the visitor's
+first hit of that kind on that tool in this clock hour (UTC). A visitor is a keyed hash of
+the client's address (the /64 for IPv6, where one subscriber holds the whole block); the
+User-Agent is left out on purpose, since whoever wants to inflate a count can change it on
+every request. Behind one office NAT, colleagues count as one visitor an hour: the figure
+errs low, never high. In Redis the check and both increments are one Lua script, atomic
+like the HINCRBY was; the "seen" keys expire when their hour is over. Under memory
+pressure Redis may evict a "seen" key early (they are the only badge keys with a TTL),
+which can count a visitor twice in an hour, never drop a hit. Without Redis, a
+``SeenVisitor`` row is inserted with ``ON CONFLICT DO NOTHING`` in the same statement as
+the ``PendingHit``.
+
 Either way the stored ``DailyCount`` rows move only when ``manage.py flush_badge_counts``
 runs. Schedule it every minute, for example with cron::
 
@@ -32,6 +44,7 @@ they were already added.
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import logging
 import os
 import threading
@@ -42,16 +55,38 @@ from functools import cache
 
 import redis
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
-from badges.models import DailyCount, FlushedBatch, Hit, PendingHit
+from badges.models import FIGURES, DailyCount, FlushedBatch, Hit, PendingHit, SeenVisitor
 from core.cache import REDIS_FAILURES
+from core.clientip import client_ip
 
 logger = logging.getLogger(__name__)
 
 LIVE_PREFIX = "sos:badges:hits"
 FLUSHING_PREFIX = "sos:badges:flushing"
+SEEN_PREFIX = "sos:badges:seen"
+# A live hash per measure and day: "impression" and "click" count every request (the names
+# hashes had before visitors were told apart, so a flush across an upgrade stays exact),
+# the "-visitor" ones count each visitor once per tool per hour.
+MEASURES = {
+    (Hit.IMPRESSION, True): "impression",
+    (Hit.CLICK, True): "click",
+    (Hit.IMPRESSION, False): "impression-visitor",
+    (Hit.CLICK, False): "click-visitor",
+}
+FIGURE_OF_MEASURE = {measure: FIGURES[key] for key, measure in MEASURES.items()}
+# KEYS: raw hash, visitor hash, seen key. ARGV: tool id, seconds left in the hour.
+COUNT_HIT_SCRIPT = """
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[2]) then
+    redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+end
+"""
+VISITOR_SALT = "shiporskip.badges.visitor"
 # Serialises flushes (two cron runs overlapping) without touching request traffic.
 FLUSH_LOCK_ID = 0x5B4D6E
 RETRY_AFTER_SECONDS = 5.0
@@ -121,38 +156,62 @@ def counter_url() -> str:
     return settings.BADGES_COUNTER_REDIS_URL
 
 
-def live_key(kind: str, day: datetime.date) -> str:
-    return f"{LIVE_PREFIX}:{kind}:{day.isoformat()}"
+def live_key(measure: str, day: datetime.date) -> str:
+    return f"{LIVE_PREFIX}:{measure}:{day.isoformat()}"
 
 
-def record_hit(kind: Hit, tool_id: int) -> None:
-    """Count one impression or click for today (UTC)."""
-    day = timezone.now().date()
+def visitor(request: HttpRequest) -> str:
+    """Who loaded the badge, as far as counting goes: 32 hex characters, keyed by a secret."""
+    address = client_ip(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        pass
+    else:
+        if parsed.version == 6:
+            address = str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return salted_hmac(VISITOR_SALT, address, algorithm="sha256").hexdigest()[:32]
+
+
+def record_hit(kind: Hit, tool_id: int, visitor: str) -> None:
+    """Count one impression or click for today (UTC), and the visitor if new this hour."""
+    now = timezone.now()
+    day = now.date()
+    hour = now.replace(minute=0, second=0, microsecond=0)
     if url := counter_url():
+        seconds_left = 3600 - (now.minute * 60 + now.second)
+        seen = f"{SEEN_PREFIX}:{kind}:{hour:%Y%m%d%H}:{tool_id}:{visitor}"
         try:
-            _send_only.send(url, "HINCRBY", live_key(kind, day), str(tool_id), 1)
+            _send_only.send(
+                url,
+                "EVAL",
+                COUNT_HIT_SCRIPT,
+                3,
+                live_key(MEASURES[kind, True], day),
+                live_key(MEASURES[kind, False], day),
+                seen,
+                str(tool_id),
+                seconds_left,
+            )
         except REDIS_FAILURES:
             # Keep the count even when Redis is away: the database path is exact too.
             logger.warning("Redis unavailable for badge counts; counting in PostgreSQL")
         else:
             return
     try:
-        PendingHit.objects.create(tool_id=tool_id, day=day, kind=kind)
-    except (OperationalError, InterfaceError):
-        # PostgreSQL is away too: the badge still answers, this one hit is not counted.
+        PendingHit.record(tool_id, day, kind, hour, visitor)
+    except DatabaseError:
+        # PostgreSQL is away too (or the tool was deleted a moment ago): the badge still
+        # answers, this one hit is not counted.
         logger.warning("database unavailable; a badge %s was not counted", kind)
 
 
-def _parse_batch(key: str, fields: dict[bytes, bytes]) -> dict[tuple[int, datetime.date], list]:
-    """{(tool_id, day): [impressions, clicks]} from one flushing hash."""
-    _, _, _, kind, day_text, _ = key.split(":")
+def _parse_batch(key: str, fields: dict[bytes, bytes]) -> dict[tuple[int, datetime.date], dict]:
+    """{(tool_id, day): {figure: n}} from one flushing hash."""
+    _, _, _, measure, day_text, _ = key.split(":")
     day = datetime.date.fromisoformat(day_text)
-    column = 0 if kind == Hit.IMPRESSION else 1
-    counts: dict[tuple[int, datetime.date], list] = {}
-    for tool_id, count in fields.items():
-        pair = counts.setdefault((int(tool_id), day), [0, 0])
-        pair[column] += int(count)
-    return counts
+    figure = FIGURE_OF_MEASURE[measure]
+    return {(int(tool_id), day): {figure: int(count)} for tool_id, count in fields.items()}
 
 
 def flush() -> dict[str, int]:
@@ -178,10 +237,14 @@ def flush() -> dict[str, int]:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FLUSH_LOCK_ID])
                 if not FlushedBatch.objects.filter(key=key).exists():
                     counts = _parse_batch(key, client.hgetall(key))
-                    DailyCount.add({pair: tuple(n) for pair, n in counts.items()})
+                    DailyCount.add(counts)
                     FlushedBatch.objects.create(key=key)
-                    moved["hits from Redis"] += sum(sum(n) for n in counts.values())
+                    if not key.split(":")[3].endswith("-visitor"):
+                        moved["hits from Redis"] += sum(
+                            n for figures in counts.values() for n in figures.values()
+                        )
             client.delete(key)
+    SeenVisitor.objects.expired().delete()
     # Batch records only guard against a crash between commit and delete; a day is plenty.
     FlushedBatch.objects.filter(flushed_at__lt=timezone.now() - datetime.timedelta(days=1)).delete()
     return dict(moved)

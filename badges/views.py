@@ -28,7 +28,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from badges import svg
-from badges.counters import record_hit
+from badges.counters import record_hit, visitor
 from badges.data import badge_data, last_known
 from badges.models import Hit
 from core.conditional import body_answer, not_modified, tag
@@ -64,7 +64,7 @@ def badge(request: HttpRequest, slug: str) -> HttpResponse:
     rendered = svg.render(data, request.GET.get("style"), request.GET.get("theme"))
     if data is not None and is_impression(request):
         # A 304 is still a view of the badge, so count before answering it.
-        record_hit(Hit.IMPRESSION, data.tool_id)
+        record_hit(Hit.IMPRESSION, data.tool_id, visitor(request))
     response = not_modified(request, rendered.etag, no_cache=True) or tag(
         HttpResponse(rendered.svg, content_type="image/svg+xml"), rendered.etag, no_cache=True
     )
@@ -101,7 +101,7 @@ def click(request: HttpRequest, slug: str) -> HttpResponseRedirect:
     # Same-origin clicks count too: they come from the embed card, framed on a vendor's
     # site but served from ours; our own pages show previews without this link.
     if request.method == "GET":
-        record_hit(Hit.CLICK, data.tool_id)
+        record_hit(Hit.CLICK, data.tool_id, visitor(request))
     return HttpResponseRedirect(reverse("pages:tool", kwargs={"slug": data.slug}))
 
 
@@ -115,7 +115,7 @@ def embed(request: HttpRequest, slug: str) -> HttpResponse:
     data = badge_data(slug)
     _, theme = svg.normalise(None, request.GET.get("theme"))
     if data is not None and is_impression(request):
-        record_hit(Hit.IMPRESSION, data.tool_id)
+        record_hit(Hit.IMPRESSION, data.tool_id, visitor(request))
     response = render(
         request,
         "badges/embed.html",

@@ -239,9 +239,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         )
     use_venv()
     with database() as url, local_redis() as redis_url:
-        os.environ["SHIPORSKIP_ENV"] = "development"
-        os.environ.setdefault("DEBUG", "0")
-        os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+        os.environ.update(gunicorn.run_environment(os.environ))
         manage("migrate", "--noinput")
         manage("seed_demo")
         manage("update_certifications")

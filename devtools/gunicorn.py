@@ -41,6 +41,17 @@ def stop(process: subprocess.Popen, timeout: float = 20) -> None:
         process.wait()
 
 
+def run_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """What `make run` adds to the caller's environment for the site (DATABASE_URL and
+    REDIS_URL come from the services it starts). The tests start gunicorn with this too,
+    to show that the limits the README documents hold on this very set-up."""
+    return {
+        "SHIPORSKIP_ENV": "development",
+        "DEBUG": environ.get("DEBUG", "0"),
+        "ALLOWED_HOSTS": environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost"),
+    }
+
+
 @contextlib.contextmanager
 def serve(
     env: Mapping[str, str], *, port: int | None = None, workers: int = 2, ready_within: float = 30

@@ -227,3 +227,51 @@ def test_database_outage_gives_503s_then_recovers_without_a_restart():
             assert '"database": "down"' in body
         else:
             assert "ShipOrSkip is catching its breath" in body
+
+
+# The embedded default without Redis: cache, limits and badge counts all in-process.
+WITHOUT_REDIS = {"REDIS_URL": "", "BADGES_COUNTER_REDIS_URL": "", "RATELIMIT_REDIS_URL": ""}
+
+
+def fetch_badge(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers["Content-Type"], response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type", ""), error.read().decode()
+
+
+def test_without_redis_the_badge_stays_an_svg_while_postgresql_is_stopped():
+    with throwaway_cluster() as cluster:
+        manage("migrate", "--noinput", database_url=cluster.url)
+        manage("seed_demo", database_url=cluster.url)
+        server = gunicorn(workers=1, env={"DATABASE_URL": cluster.url, **WITHOUT_REDIS})
+        with server as base_url:
+            badge = f"{base_url}/api/badge/{VOTED_TOOL}.svg"
+            status, content_type, before = fetch_badge(badge)
+            assert (status, content_type) == (200, "image/svg+xml")
+            with urllib.request.urlopen(badge, timeout=10) as response:
+                etag = response.headers["ETag"]
+
+            cluster.stop()
+            # Every hit tries to record itself in PostgreSQL; none may cost the image.
+            during = {
+                query: fetch_badge(f"{badge}{query}")
+                for query in ("", "?style=compact", "?style=card&theme=dark")
+            }
+            unknown = fetch_badge(f"{base_url}/api/badge/never-reviewed.svg")
+            revalidated = fetch_badge(badge, {"If-None-Match": etag})
+            cluster.start()
+            cluster.wait_until_accepting()
+            wait_for_health(base_url)
+            after = fetch_badge(badge)
+
+    for status, content_type, body in [*during.values(), unknown, after]:
+        assert (status, content_type) == (200, "image/svg+xml")
+        assert body.startswith("<svg")
+    # The verdict this process last saw, not a neutral placeholder, while the data is away.
+    assert during[""][2] == before
+    assert "not reviewed" in unknown[2].lower()
+    assert revalidated[0] == 304
+    assert after[2] == before

@@ -132,6 +132,11 @@ def test_badge_hits_through_both_servers_flush_to_an_exact_total(panel, settings
     # A second flush finds nothing new: hits are added once, never twice.
     counters.flush()
     totals = DailyCount.objects.filter(tool=tool).aggregate(
-        impressions=Sum("impressions"), clicks=Sum("clicks")
+        impressions=Sum("raw_impressions"), clicks=Sum("raw_clicks")
     )
     assert totals == {"impressions": 2 * impressions_per_server, "clicks": 2 * clicks_per_server}
+    # Every request came from this one address: one visitor across both servers.
+    visitors = DailyCount.objects.filter(tool=tool).aggregate(
+        impressions=Sum("impressions"), clicks=Sum("clicks")
+    )
+    assert visitors == {"impressions": 1, "clicks": 1}

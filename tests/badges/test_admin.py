@@ -24,6 +24,8 @@ def counted_tools():
             day=today - datetime.timedelta(days=offset),
             impressions=10,
             clicks=5 if index == 0 else 1,
+            raw_impressions=12,
+            raw_clicks=9 if index == 0 else 1,
         )
         for index, tool in enumerate(tools)
         for offset in range(100)
@@ -40,10 +42,11 @@ def test_overview_totals_every_tool_over_the_last_30_days(
     assert response.status_code == 200
     assert "<strong>12000</strong> impressions · <strong>1320</strong> clicks" in html
     assert "click-through <strong>11.0%</strong>" in html
+    assert "All requests, repeats included: 14400 badge loads, 1440 clicks." in html
     first = counted_tools[0]
     assert (
-        f'?days=30&amp;tool={first.pk}">{first.name}</a></th><td>300</td><td>150</td><td>50.0%</td>'
-        in html
+        f'?days=30&amp;tool={first.pk}">{first.name}</a></th>'
+        "<td>300</td><td>150</td><td>50.0%</td><td>360</td><td>270</td>" in html
     )
     assert html.count('<tr><th scope="row"><time') == 30
     assert html.count("<rect x=") == 60  # one bar per day in each of the two charts
@@ -65,14 +68,36 @@ def test_one_tool_per_day_with_its_chart(
     html = response.content.decode()
     assert f"Badge stats: {tool.name}" in html
     assert "<strong>300</strong> impressions · <strong>150</strong> clicks" in html
-    assert "<td>10</td><td>5</td><td>50.0%</td>" in html
+    assert "<td>10</td><td>5</td><td>50.0%</td><td>12</td><td>9</td>" in html
     assert "Per tool" not in html
+
+
+def test_days_counted_before_visitors_were_told_apart_show_a_dash(admin_client):
+    tool = ToolFactory()
+    today = timezone.now().date()
+    DailyCount.objects.create(
+        tool=tool, day=today, impressions=4, clicks=1, raw_impressions=9, raw_clicks=2
+    )
+    DailyCount.objects.create(
+        tool=tool,
+        day=today - datetime.timedelta(days=1),
+        impressions=None,
+        clicks=None,
+        raw_impressions=50,
+        raw_clicks=5,
+    )
+    html = admin_client.get(f"{STATS_URL}?tool={tool.pk}").content.decode()
+    assert "<td>—</td><td>—</td><td>—</td><td>50</td><td>5</td>" in html
+    assert "<td>4</td><td>1</td><td>25.0%</td><td>9</td><td>2</td>" in html
+    # The totals add the days that were measured; the raw figures add every day.
+    assert "<strong>4</strong> impressions · <strong>1</strong> clicks" in html
+    assert "59 badge loads, 7 clicks" in html
 
 
 def test_days_without_counts_show_zero_and_a_dash(admin_client):
     tool = ToolFactory()
     html = admin_client.get(f"{STATS_URL}?tool={tool.pk}").content.decode()
-    assert "<td>0</td><td>0</td><td>—</td>" in html
+    assert "<td>0</td><td>0</td><td>—</td><td>0</td><td>0</td>" in html
 
 
 @pytest.mark.parametrize("query", ["?days=7", "?days=abc", "?days="])

@@ -109,7 +109,9 @@ def test_vendor_page_shows_badge_and_card_and_clicks_land_on_our_tool_page(
 
     counters.flush()
     counts = DailyCount.objects.get(tool=tool, day=timezone.now().date())
-    assert (counts.impressions, counts.clicks) == (2, 2)
+    assert (counts.raw_impressions, counts.raw_clicks) == (2, 2)
+    # Badge and card were seen, and clicked, by one visitor within the hour.
+    assert (counts.impressions, counts.clicks) == (1, 1)
 
 
 STRICT_VENDOR_PAGE = """<!doctype html>

@@ -1,51 +1,148 @@
 """Impressions and clicks: exact counts through Redis or PostgreSQL, and under real load."""
 
 import concurrent.futures
+import datetime
 import urllib.request
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
 from badges import counters
-from badges.models import DailyCount, FlushedBatch, Hit, PendingHit
+from badges.models import DailyCount, FlushedBatch, Hit, PendingHit, SeenVisitor
 from tests.factories import ToolFactory, review_tool
 from tests.server import gunicorn, redis_url
 
+VISITOR = "v" * 32
+
 
 def today_counts(tool) -> tuple[int, int]:
+    """Every request: (raw impressions, raw clicks) stored for today."""
+    row = DailyCount.objects.filter(tool=tool, day=timezone.now().date()).first()
+    return (row.raw_impressions, row.raw_clicks) if row else (0, 0)
+
+
+def today_visitors(tool) -> tuple[int, int]:
+    """Visitors, each once per hour: (impressions, clicks) stored for today."""
     row = DailyCount.objects.filter(tool=tool, day=timezone.now().date()).first()
     return (row.impressions, row.clicks) if row else (0, 0)
+
+
+@pytest.fixture(params=["redis", "postgres"])
+def store(request, settings):
+    """Count in Redis or, as deployments without Redis do, in PostgreSQL rows."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_counts")
+    else:
+        settings.BADGES_COUNTER_REDIS_URL = ""
+    return request.param
 
 
 @pytest.mark.django_db
 def test_redis_counts_are_added_to_the_stored_day(redis_counts):
     tool, other = ToolFactory(), ToolFactory()
-    DailyCount.objects.create(tool=tool, day=timezone.now().date(), impressions=10, clicks=1)
+    DailyCount.objects.create(
+        tool=tool,
+        day=timezone.now().date(),
+        impressions=3,
+        clicks=1,
+        raw_impressions=10,
+        raw_clicks=1,
+    )
     for _ in range(7):
-        counters.record_hit(Hit.IMPRESSION, tool.pk)
-    counters.record_hit(Hit.CLICK, tool.pk)
-    counters.record_hit(Hit.IMPRESSION, other.pk)
+        counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+    counters.record_hit(Hit.CLICK, tool.pk, VISITOR)
+    counters.record_hit(Hit.IMPRESSION, other.pk, VISITOR)
     moved = counters.flush()
     assert moved["hits from Redis"] == 9
     assert today_counts(tool) == (17, 2)
+    assert today_visitors(tool) == (4, 2)
     assert today_counts(other) == (1, 0)
-    assert not list(redis_counts.scan_iter("sos:badges:*"))
+    assert today_visitors(other) == (1, 0)
+    # Only the "seen" keys stay, until their hour is over.
+    left = list(redis_counts.scan_iter("sos:badges:*"))
+    assert left and all(key.startswith(b"sos:badges:seen:") for key in left)
+    assert all(0 < redis_counts.ttl(key) <= 3600 for key in left)
     counters.flush()
     assert today_counts(tool) == (17, 2)
+
+
+@pytest.mark.django_db
+def test_one_visitor_counts_once_per_tool_per_hour_and_every_request_raw(store):
+    tool, other = ToolFactory(), ToolFactory()
+    for _ in range(200):
+        counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+        counters.record_hit(Hit.CLICK, tool.pk, VISITOR)
+    counters.record_hit(Hit.IMPRESSION, tool.pk, "w" * 32)
+    counters.record_hit(Hit.IMPRESSION, other.pk, VISITOR)
+    counters.flush()
+    assert today_counts(tool) == (201, 200)
+    assert today_visitors(tool) == (2, 1)
+    assert today_visitors(other) == (1, 0)
+
+
+@pytest.mark.django_db
+def test_the_same_visitor_counts_again_in_the_next_hour(store, monkeypatch):
+    tool = ToolFactory()
+    start = timezone.now().replace(hour=10, minute=59, second=30)
+    monkeypatch.setattr(counters.timezone, "now", lambda: start)
+    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+    later = start + datetime.timedelta(seconds=45)
+    monkeypatch.setattr(counters.timezone, "now", lambda: later)
+    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+    counters.flush()
+    row = DailyCount.objects.get(tool=tool, day=start.date())
+    assert (row.impressions, row.raw_impressions) == (2, 4)
+
+
+@pytest.mark.django_db
+def test_the_flush_forgets_visitors_of_hours_that_are_over(settings):
+    settings.BADGES_COUNTER_REDIS_URL = ""
+    tool = ToolFactory()
+    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+    old = SeenVisitor.objects.create(
+        hour=timezone.now() - datetime.timedelta(hours=3), tool=tool, kind="click", visitor="x"
+    )
+    counters.flush()
+    assert list(SeenVisitor.objects.values_list("visitor", flat=True)) == [VISITOR]
+    assert not SeenVisitor.objects.filter(pk=old.pk).exists()
+
+
+def visitor_of(remote_addr: str, user_agent: str = "Mozilla/5.0", **extra) -> str:
+    request = RequestFactory().get(
+        "/api/badge/x.svg", REMOTE_ADDR=remote_addr, HTTP_USER_AGENT=user_agent, **extra
+    )
+    return counters.visitor(request)
+
+
+def test_a_visitor_is_an_address_whatever_user_agent_it_sends():
+    assert visitor_of("203.0.113.7", "A") == visitor_of("203.0.113.7", "B")
+    assert visitor_of("203.0.113.7") != visitor_of("203.0.113.8")
+    # An IPv6 subscriber holds a whole /64: rotating through it is one visitor.
+    assert visitor_of("2001:db8:1:2::1") == visitor_of("2001:db8:1:2:ffff::9")
+    assert visitor_of("2001:db8:1:2::1") != visitor_of("2001:db8:1:3::1")
+    # A forged X-Forwarded-For proves nothing without a trusted proxy.
+    assert visitor_of("203.0.113.7", HTTP_X_FORWARDED_FOR="198.51.100.1") == visitor_of(
+        "203.0.113.7"
+    )
+    assert len(visitor_of("203.0.113.7")) == 32
+    assert "203.0.113" not in visitor_of("203.0.113.7")
 
 
 @pytest.mark.django_db
 def test_a_flush_that_died_after_its_commit_is_not_added_twice(redis_counts):
     tool = ToolFactory()
     for _ in range(3):
-        counters.record_hit(Hit.IMPRESSION, tool.pk)
+        counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
     day = timezone.now().date().isoformat()
     # The previous run renamed and committed this batch, then died before deleting it.
     done = f"sos:badges:flushing:impression:{day}:dead1"
     redis_counts.hset(done, str(tool.pk), 5)
-    DailyCount.add({(tool.pk, timezone.now().date()): (5, 0)})
+    DailyCount.add({(tool.pk, timezone.now().date()): {"raw_impressions": 5}})
     FlushedBatch.objects.create(key=done)
     # And this one it renamed but never committed.
     pending = f"sos:badges:flushing:click:{day}:dead2"
@@ -58,7 +155,7 @@ def test_a_flush_that_died_after_its_commit_is_not_added_twice(redis_counts):
 @pytest.mark.django_db
 def test_hits_for_deleted_tools_are_dropped_not_fatal(redis_counts):
     tool = ToolFactory()
-    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
     tool.delete()
     counters.flush()
     assert not DailyCount.objects.exists()
@@ -68,8 +165,8 @@ def test_hits_for_deleted_tools_are_dropped_not_fatal(redis_counts):
 def test_without_redis_hits_are_rows_until_the_flush(settings):
     tool = ToolFactory()
     for _ in range(4):
-        counters.record_hit(Hit.IMPRESSION, tool.pk)
-    counters.record_hit(Hit.CLICK, tool.pk)
+        counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+    counters.record_hit(Hit.CLICK, tool.pk, VISITOR)
     assert PendingHit.objects.count() == 5
     assert today_counts(tool) == (0, 0)
     counters.flush()
@@ -83,26 +180,26 @@ def test_an_unreachable_redis_falls_back_to_the_database_and_is_retried_later(
 ):
     settings.BADGES_COUNTER_REDIS_URL = "redis://127.0.0.1:1/0"
     tool = ToolFactory()
-    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
     connects = []
     monkeypatch.setattr(counters._SendOnlyConnection, "_send", lambda *a: connects.append(a))
-    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
     assert connects == []  # backing off: straight to the database
     assert PendingHit.objects.filter(tool=tool).count() == 2
     monkeypatch.setattr(counters._send_only, "retry_at", 0.0)
-    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
     assert len(connects) == 1
 
 
 @pytest.mark.django_db
 def test_a_dropped_redis_connection_is_replaced_before_the_next_hit(redis_counts):
     tool = ToolFactory()
-    counters.record_hit(Hit.IMPRESSION, tool.pk)
+    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
     # Redis drops our connection (a restart, an idle timeout); only ours, by its address.
     host, port = counters._send_only.connection._sock.getsockname()[:2]
     assert redis_counts.client_kill(f"{host}:{port}")
     for _ in range(3):
-        counters.record_hit(Hit.IMPRESSION, tool.pk)
+        counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
     assert not PendingHit.objects.exists()  # all went to Redis, on a new connection
     assert not counters._send_only.connection.can_read(timeout=0.05)  # still reply-less
     counters.flush()
@@ -160,13 +257,15 @@ def test_concurrent_loads_on_real_gunicorn_are_counted_exactly(store, request, p
     assert set(click_statuses) == {302}
     counters.flush()
     assert today_counts(tool) == (loads, clicks)
+    # All from one address: one visitor, whatever the number of requests.
+    assert today_visitors(tool) == (1, 1)
 
 
 @pytest.mark.django_db
 def test_flush_command_reports_what_it_moved(redis_counts):
     tool = ToolFactory()
-    counters.record_hit(Hit.IMPRESSION, tool.pk)
-    counters.record_hit(Hit.CLICK, tool.pk)
+    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+    counters.record_hit(Hit.CLICK, tool.pk, VISITOR)
     out = StringIO()
     call_command("flush_badge_counts", stdout=out)
     assert out.getvalue() == "Flushed badge counts: 2 hits from Redis.\n"

@@ -39,9 +39,21 @@ def full_panel(panel):
 
 
 def stored_counts(tool) -> tuple[int, int]:
+    """Every counted request: (raw impressions, raw clicks) for today."""
     counters.flush()
     row = DailyCount.objects.filter(tool=tool, day=timezone.now().date()).first()
-    return (row.impressions, row.clicks) if row else (0, 0)
+    return (row.raw_impressions, row.raw_clicks) if row else (0, 0)
+
+
+def test_one_client_reloading_and_clicking_200_times_is_one_visitor(client, shipped):
+    for _ in range(200):
+        client.get("/api/badge/mixtral-8x22b.svg", REMOTE_ADDR="198.51.100.20")
+        client.get("/api/badge-click/mixtral-8x22b", REMOTE_ADDR="198.51.100.20")
+    client.get("/embed/mixtral-8x22b", REMOTE_ADDR="198.51.100.20")
+    client.get("/api/badge/mixtral-8x22b.svg", REMOTE_ADDR="198.51.100.21")
+    assert stored_counts(shipped) == (202, 200)
+    row = DailyCount.objects.get(tool=shipped, day=timezone.now().date())
+    assert (row.impressions, row.clicks) == (2, 1)
 
 
 def svg_label(response) -> str:
@@ -339,7 +351,7 @@ def test_hits_of_past_days_land_on_their_own_day(shipped):
     yesterday = timezone.now().date() - datetime.timedelta(days=1)
     PendingHit.objects.create(tool=shipped, day=yesterday, kind="impression")
     counters.flush()
-    assert DailyCount.objects.get(tool=shipped, day=yesterday).impressions == 1
+    assert DailyCount.objects.get(tool=shipped, day=yesterday).raw_impressions == 1
 
 
 def test_embed_card_and_codes_page_stay_within_their_query_budgets(
