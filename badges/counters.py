@@ -51,7 +51,6 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from functools import cache
 
 import redis
 from django.conf import settings
@@ -61,7 +60,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from badges.models import FIGURES, DailyCount, FlushedBatch, Hit, PendingHit, SeenVisitor
-from core.cache import REDIS_FAILURES
+from core.cache import REDIS_FAILURES, redis_client
 from core.clientip import client_ip
 
 logger = logging.getLogger(__name__)
@@ -90,12 +89,6 @@ VISITOR_SALT = "shiporskip.badges.visitor"
 # Serialises flushes (two cron runs overlapping) without touching request traffic.
 FLUSH_LOCK_ID = 0x5B4D6E
 RETRY_AFTER_SECONDS = 5.0
-
-
-@cache
-def redis_client(url: str) -> redis.Redis:
-    # Short timeouts: a slow Redis must cost a badge a few ms, never a worker.
-    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
 
 def _idle(connection: redis.Connection) -> bool:

@@ -19,7 +19,7 @@ from reviews.models import Review
 from reviews.versions import (
     LISTING_TAG,
     SITE_TAG,
-    listing_version,
+    content_version,
     tool_page_versions,
     tool_tag,
 )
@@ -105,7 +105,7 @@ def detail(request: HttpRequest, pair: str) -> HttpResponse:
 
 
 def _index_page(request: HttpRequest) -> PageVersion:
-    return PageVersion(listing_version(), tags=(LISTING_TAG, SITE_TAG))
+    return PageVersion(content_version(), tags=(LISTING_TAG, SITE_TAG))
 
 
 @require_safe

@@ -26,9 +26,11 @@ from functools import wraps
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
 from core.conditional import SHARED_PAGE, not_modified, page_etag, tag
+from core.middleware import DATABASE_ERRORS
 
 CACHE_PREFIX = "page:v2:"
 # Pages each process keeps in memory (tens of kB each); past this the memory is emptied.
@@ -103,6 +105,64 @@ def _shareable(response: HttpResponse) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Declared:
+    """What ``shared_page`` was given for a view."""
+
+    versions: Callable[..., PageVersion | None]
+    fresh_for: int
+    vary: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Page:
+    """One request for a shared page, looked up: its ETag, cache key and version."""
+
+    etag: str
+    key: str
+    version: PageVersion
+    declared: _Declared
+
+
+def _look_up(request: HttpRequest, declared: _Declared, args, kwargs) -> _Page | None:
+    version = declared.versions(request, *args, **kwargs)
+    if version is None:
+        return None
+    variant = (request.get_full_path(), *(request.headers.get(h, "") for h in declared.vary))
+    etag = page_etag(*variant, *version.parts)
+    return _Page(etag, CACHE_PREFIX + etag.strip('"'), version, declared)
+
+
+def _labelled(response: HttpResponse, page: _Page) -> HttpResponse:
+    """Every answer for the page, 304 or full, carries its Vary and its tags."""
+    if page.declared.vary:
+        patch_vary_headers(response, page.declared.vary)
+    if page.version.tags:
+        response.headers[TAGS_HEADER] = " ".join(page.version.tags)
+    return response
+
+
+def _from_cache(request: HttpRequest, page: _Page) -> HttpResponse | None:
+    """A 304, or the stored answer with the page's own headers; None on a miss."""
+    response = not_modified(request, page.etag, **SHARED_PAGE)
+    if response is None:
+        stored = _get(page.key)
+        if stored is None:
+            return None
+        response = HttpResponse(stored.content, status=stored.status)
+        for header, value in stored.headers:
+            response.headers[header] = value
+        tag(response, page.etag, **SHARED_PAGE)
+    return _labelled(response, page)
+
+
+def _keep(page: _Page, response: HttpResponse) -> None:
+    """Store a freshly rendered answer for the next reader, if every reader may have it."""
+    if _shareable(response):
+        fresh_for = page.declared.fresh_for
+        _set(page.key, _store(response, fresh_for), fresh_for)
+
+
 def shared_page(
     versions: Callable[..., PageVersion | None],
     *,
@@ -114,41 +174,79 @@ def shared_page(
     ``versions(request, *args, **kwargs)`` returns the page's ``PageVersion``, or None to
     let the view answer uncached (a redirect, a 404). ``vary`` names the request headers
     the view's answer depends on (e.g. ``HX-Request`` for a fragment).
+
+    With ``SharedPageMiddleware`` installed, warm hits are answered there and never reach
+    the view; the wrapper then only renders a miss and marks it for the middleware to
+    store, headers and all. Without it the wrapper does the whole job itself.
     """
+    declared = _Declared(versions, fresh_for, vary)
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            version = versions(request, *args, **kwargs)
-            if version is None:
+            looked_up = getattr(request, "shared_page", None)
+            page = looked_up or _look_up(request, declared, args, kwargs)
+            if page is None:
                 return view(request, *args, **kwargs)
-            variant = (request.get_full_path(), *(request.headers.get(h, "") for h in vary))
-            etag = page_etag(*variant, *version.parts)
-            response = not_modified(request, etag, **SHARED_PAGE)
+            response = None if looked_up else _from_cache(request, page)
             if response is None:
-                key = CACHE_PREFIX + etag.strip('"')
-                stored = _get(key)
-                if stored is None:
-                    response = view(request, *args, **kwargs)
-                    if hasattr(response, "render") and not response.is_rendered:
-                        response.render()
-                    if not _shareable(response):
-                        return response
-                    _set(key, _store(response, fresh_for), fresh_for)
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+                if not _shareable(response):
+                    return response
+                if looked_up:
+                    response.shared_page = page
                 else:
-                    response = HttpResponse(stored.content, status=stored.status)
-                    for header, value in stored.headers:
-                        response.headers[header] = value
-                tag(response, etag, **SHARED_PAGE)
-            if vary:
-                patch_vary_headers(response, vary)
-            if version.tags:
-                response.headers[TAGS_HEADER] = " ".join(version.tags)
+                    _keep(page, response)
+                response = _labelled(tag(response, page.etag, **SHARED_PAGE), page)
             return response
 
+        wrapper.shared_page = declared
         return wrapper
 
     return decorator
+
+
+class SharedPageMiddleware:
+    """Answers warm hits of shared pages before sessions, CSRF, users and messages run.
+
+    None of those matter to a page every reader shares, and skipping them roughly halves
+    a warm hit's cost. It sits inside ``DatabaseUnavailableMiddleware`` (the version query
+    keeps the request's deadline) and outside everything a page's answer passes through,
+    so what it stores on a miss is the answer as it left those middleware: a hit served
+    here has the very headers the miss had (the frame and content-type rules included).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        page = self._look_up(request) if request.method in ("GET", "HEAD") else None
+        if page is None:
+            return self.get_response(request)
+        response = _from_cache(request, page)
+        if response is not None:
+            return response
+        request.shared_page = page
+        response = self.get_response(request)
+        if getattr(response, "shared_page", None) is page:
+            _keep(page, response)
+        return response
+
+    @staticmethod
+    def _look_up(request: HttpRequest) -> _Page | None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        declared = getattr(match.func, "shared_page", None)
+        if declared is None:
+            return None
+        try:
+            return _look_up(request, declared, match.args, match.kwargs)
+        except DATABASE_ERRORS:
+            return None  # the view's own path gives the outage answer
 
 
 def _store(response: HttpResponse, fresh_for: int) -> _Stored:

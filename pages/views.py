@@ -34,8 +34,7 @@ from reviews.models import Persona, Review
 from reviews.versions import (
     LISTING_TAG,
     SITE_TAG,
-    catalogue_version,
-    listing_version,
+    content_version,
     tool_page_versions,
     tool_tag,
 )
@@ -64,7 +63,7 @@ HOME_RANKING_SECONDS = 60
 
 def listing(request: HttpRequest, *args, **kwargs) -> PageVersion:
     """The version of a list page, whatever its arguments."""
-    return PageVersion(listing_version(), tags=(LISTING_TAG, SITE_TAG))
+    return PageVersion(content_version(), tags=(LISTING_TAG, SITE_TAG))
 
 
 def tool_page(request: HttpRequest, slug: str) -> PageVersion | None:
@@ -77,7 +76,7 @@ def tool_page(request: HttpRequest, slug: str) -> PageVersion | None:
 
 def home_section_ids() -> dict[str, list[int]]:
     """The ranked sections' tools, each skipping those an earlier section already shows."""
-    digest = hashlib.blake2b(repr(catalogue_version()).encode(), digest_size=12).hexdigest()
+    digest = hashlib.blake2b(repr(content_version()).encode(), digest_size=12).hexdigest()
     key = f"pages:home-sections:{digest}"
     sections = cache.get(key)
     if sections is None:

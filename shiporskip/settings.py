@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     "core.middleware.MalformedBodyMiddleware",
+    # Warm hits of the reading pages are answered here, before sessions and CSRF.
+    "core.pagecache.SharedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Every unsafe request from another origin is refused; public forms need nothing more,
@@ -139,6 +141,12 @@ DATABASES["default"].setdefault("OPTIONS", {})
 # An unreachable database fails a request in seconds instead of hanging it (2 is the
 # least libpq and psycopg accept).
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
+# The page cache's version queries (reviews/versions.py) run on every page view and ask
+# psycopg to prepare them, which needs a threshold instead of Django's None. Django's own
+# queries bind on the client and are never prepared, whatever it is. Behind a pooler in
+# transaction mode that cannot keep prepared statements, set DB_PREPARED_STATEMENTS=0.
+if env_bool("DB_PREPARED_STATEMENTS", True):
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 # A hung PostgreSQL (stopped, or cut off by a partition) answers nothing and the kernel
 # keeps the connection open: a request waiting on a query longer than this in all has its
 # connection cut and gets the 503 page (core/watchdog.py); /healthz waits less.
@@ -156,7 +164,8 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sos",
             "TIMEOUT": 300,
-            "OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
+            # RESP2 for the reason given at core.cache.REDIS_PROTOCOL.
+            "OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25, "protocol": 2},
         }
     }
 else:

@@ -229,3 +229,54 @@ def test_a_vote_shows_on_the_tool_page_at_once(site):
     assert f"{before} votes" in Client().get(url).content.decode()
     Client().post(f"/tools/{tool.slug}/vote/", {"choice": "ship"})
     assert f"{before + 1} votes" in Client().get(url).content.decode()
+
+
+# --- where a warm hit is answered, and what its version is made of -------------------
+
+
+def test_a_warm_hit_carries_exactly_the_headers_of_the_render_it_repeats(site):
+    for url in site["urls"]:
+        empty_page_cache_now()
+        rendered = Client().get(url)
+        repeated = Client().get(url)
+        assert repeated.content == rendered.content, url
+        assert dict(repeated.headers) == dict(rendered.headers), url
+        # Answered before the frame middleware ran, and still unframeable.
+        assert repeated["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in repeated["Content-Security-Policy"]
+
+
+def test_a_warm_hit_is_answered_before_sessions_csrf_and_users(site, monkeypatch):
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    url = site["tools"][0].get_absolute_url()
+    Client().get(url)
+    reached = []
+    original = SessionMiddleware.process_request
+    monkeypatch.setattr(
+        SessionMiddleware,
+        "process_request",
+        lambda self, request: reached.append(request.path) or original(self, request),
+    )
+    assert Client().get(url).status_code == 200
+    assert reached == []
+    # A miss goes the whole way, and is stored for the next reader.
+    empty_page_cache_now()
+    Client().get(url)
+    assert reached == [url]
+
+
+def test_the_version_query_is_prepared_once_per_connection(site):
+    from django.db import connection
+
+    url = site["tools"][0].get_absolute_url()
+    for _ in range(3):
+        Client().get(url)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ["%tools_contentversion%"],
+        )
+        runs = [count for (count,) in cursor.fetchall()]
+    assert runs and max(runs) >= 3

@@ -620,3 +620,20 @@ class Standing(VerdictSummaries, models.Model):
         if self.award_changed:
             parts.append("Earned Certified Ship" if self.certified else "Lost Certified Ship")
         return "; ".join(parts)
+
+
+class ContentVersion(models.Model):
+    """One number that goes up whenever what the reading pages show of the catalogue
+    changes: a tool, a category, a critic, a review, a featured comparison.
+
+    Never written by Python: triggers on those tables (``tools.content_version``) bump it
+    in the changing transaction, so the new number becomes visible together with the
+    change it stands for. Reading it is one row, however big the catalogue; the
+    page cache keys pages by it instead of scanning every tool and review for their newest
+    change. Community votes are not part of it: they are counted per tool.
+    """
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.version)
