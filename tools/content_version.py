@@ -26,7 +26,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-"""
+"""  # noqa: S608 -- constant names, no input
 DROP_FUNCTION = f"DROP FUNCTION {FUNCTION}();"
 
 
