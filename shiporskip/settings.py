@@ -135,6 +135,9 @@ DATABASES = {
         DATABASE_URL,
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
+        # PostgreSQL as Django has it, with a health check that asks the socket instead of
+        # sending SELECT 1 before each request's first query (core/db/base.py).
+        engine="core.db",
     )
 }
 DATABASES["default"].setdefault("OPTIONS", {})
