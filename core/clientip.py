@@ -24,8 +24,20 @@ def _networks(trusted: tuple[str, ...]) -> tuple[IPNetwork, ...]:
     return tuple(ipaddress.ip_network(entry, strict=False) for entry in trusted)
 
 
+# No address, bracketed with a port or not, is longer than this.
+MAX_ADDRESS_TEXT = 64
+
+
 def _parse(value: str) -> IPAddress | None:
     value = value.strip()
+    return _parse_address(value) if len(value) <= MAX_ADDRESS_TEXT else None
+
+
+# Parsing costs a few microseconds and the badge's hot path does it on every hit, for the
+# same few addresses (proxies, busy clients) again and again. Bounded by the entries'
+# count and length.
+@lru_cache(maxsize=4096)
+def _parse_address(value: str) -> IPAddress | None:
     if value.startswith("[") and "]" in value:  # "[2001:db8::1]:443"
         value = value[1 : value.index("]")]
     try:
