@@ -6,6 +6,7 @@ import datetime
 import time
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from comparisons.models import FeaturedComparison
@@ -86,3 +87,22 @@ def test_it_survives_its_table_being_emptied(catalogue):
     ToolFactory()
     after = content_version()
     assert after[0] is not None and after[0] > before[0]
+
+
+def version_writes() -> int:
+    """Writes to the version row in this transaction so far."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd), 0) FROM pg_stat_xact_user_tables"
+            " WHERE relname = %s",
+            [ContentVersion._meta.db_table],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_statement_bumps_it_once_however_many_rows_it_changes(catalogue):
+    before = version_writes()
+    Category.objects.bulk_create([Category(name=f"Bulk {n}", slug=f"bulk-{n}") for n in range(300)])
+    assert version_writes() == before + 1
+    Category.objects.filter(slug__startswith="bulk-").update(name="Bulk renamed")
+    assert version_writes() == before + 2
