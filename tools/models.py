@@ -273,18 +273,16 @@ class ToolQuerySet(models.QuerySet):
         rest, each by name.
 
         Bounded because a page listing the whole catalogue grows with it: at 10,000 tools
-        the tool page carried 570 kB of ``<option>`` and took four times as long.
+        the tool page carried 570 kB of ``<option>`` and took four times as long. Two
+        halves, each the first ``limit`` by name from an index, joined: ordering the whole
+        catalogue by "same category" first cost 10 ms a page at 10,000 tools.
         """
+        choices = self.exclude(pk=tool.pk).only("slug", "name", "category_id")
+        same = choices.filter(category_id=tool.category_id).annotate(elsewhere=Value(0))
+        rest = choices.exclude(category_id=tool.category_id).annotate(elsewhere=Value(1))
         return (
-            self.exclude(pk=tool.pk)
-            .only("slug", "name", "category_id")
-            .annotate(
-                elsewhere=Case(
-                    When(category_id=tool.category_id, then=Value(0)),
-                    default=Value(1),
-                    output_field=IntegerField(),
-                )
-            )
+            same.order_by("name")[:limit]
+            .union(rest.order_by("name")[:limit], all=True)
             .order_by("elsewhere", "name")[:limit]
         )
 
@@ -484,6 +482,10 @@ class Tool(VerdictSummaries, models.Model):
                 name="tool_listing_idx",
             ),
             GinIndex(tool_search_vector(), name="tool_search_idx"),
+            # The compare picker: the first tools by name, in the tool's category and out
+            # of it, each read from an index instead of sorting the whole catalogue.
+            models.Index(fields=["category", "name"], name="tool_category_name_idx"),
+            models.Index(fields=["name"], name="tool_name_idx"),
         ]
         constraints = [
             models.CheckConstraint(
