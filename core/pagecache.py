@@ -1,8 +1,9 @@
 """The whole-page cache for reading pages every anonymous reader shares.
 
-A shared page's view is wrapped by ``shared_page(versions)``. On each GET the wrapper asks
-``versions`` for the content versions the page is built from (one cheap query, the same
-the ETag is made of), then answers, cheapest first: 304 when the reader holds that ETag;
+A shared page's view is wrapped by ``shared_page(versions)``. On each GET,
+``SharedPageMiddleware`` (or, without it, the wrapper) asks ``versions`` for the content
+versions the page is built from (one cheap query, the same the ETag is made of), then
+answers, cheapest first: 304 when the reader holds that ETag;
 the stored bytes when another reader's request already rendered that version; otherwise
 the view renders, and a shareable answer (200, no cookie, not private) is stored under the
 ETag for the next reader. A change to the data changes the versions and so the key: the
