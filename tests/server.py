@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,3 +63,13 @@ def two_gunicorns(
     env = {"REDIS_URL": redis_url(), **(env or {})}
     with gunicorn(workers=workers, env=env) as first, gunicorn(workers=workers, env=env) as second:
         yield first, second
+
+
+def fetch(url: str, headers: dict[str, str] | None = None):
+    """GET ``url`` from a live server: (status, headers, body text), error answers included."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()

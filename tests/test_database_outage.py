@@ -26,7 +26,7 @@ import pytest
 from django.conf import settings
 
 from devtools.postgres import throwaway_cluster
-from tests.server import ROOT, gunicorn
+from tests.server import ROOT, fetch, gunicorn
 
 pytestmark = pytest.mark.server
 
@@ -234,12 +234,8 @@ WITHOUT_REDIS = {"REDIS_URL": "", "BADGES_COUNTER_REDIS_URL": "", "RATELIMIT_RED
 
 
 def fetch_badge(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers["Content-Type"], response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers.get("Content-Type", ""), error.read().decode()
+    status, answer_headers, body = fetch(url, headers)
+    return status, answer_headers.get("Content-Type", ""), body
 
 
 def test_without_redis_the_badge_stays_an_svg_while_postgresql_is_stopped():

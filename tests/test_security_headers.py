@@ -8,8 +8,6 @@ module's own production branch is what is being checked.
 
 import json
 import re
-import urllib.error
-import urllib.request
 from http.cookies import SimpleCookie
 
 import pytest
@@ -18,7 +16,7 @@ from django.test import Client
 
 from tests.factories import ToolFactory, cast_votes, review_tool
 from tests.responses import assert_redirects
-from tests.server import ROOT, gunicorn
+from tests.server import ROOT, fetch, gunicorn
 
 ONE_YEAR = 31536000
 
@@ -271,15 +269,6 @@ def test_every_other_kind_of_response_stays_unframeable(production, panel, setti
     click = production.get("/api/badge-click/first-tool", secure=True)
     assert_redirects(click, "/tools/first-tool/")
     assert_document_headers(click.headers, hsts=True)
-
-
-def fetch(url: str, headers: dict[str, str]):
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read().decode()
 
 
 @pytest.mark.server
