@@ -16,6 +16,8 @@ from tools.models import Tool
 pytestmark = [pytest.mark.server, pytest.mark.django_db(transaction=True)]
 
 PER_IP = 150
+# Votes are taken when their rate cannot be counted (Redis timing out under load).
+SLIPPED_THROUGH_AT_MOST = 3
 PER_VOTER = 10
 # The servers inherit this worker's REDIS_URL: both count in the same Redis.
 SHARED_ENV = {
@@ -79,4 +81,8 @@ def test_two_servers_count_every_vote_and_share_rate_limits(two_servers):
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         statuses = list(pool.map(vote_afresh, range(PER_IP - spent + 5)))
-    assert Counter(statuses) == {302: PER_IP - spent, 429: 5}
+    # Exactly the limit, unless a count in Redis timed out on an overloaded machine: then,
+    # as documented, that vote is taken. Counted per server, all of them would pass.
+    counted = Counter(statuses)
+    assert set(counted) <= {302, 429}, counted
+    assert 0 <= counted[302] - (PER_IP - spent) <= SLIPPED_THROUGH_AT_MOST, counted
