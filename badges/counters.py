@@ -1,27 +1,30 @@
-"""Counting badge impressions and clicks without a hot database row.
+"""Counting badge impressions and clicks without a hot database row or a round trip.
 
-With Redis (``BADGES_COUNTER_REDIS_URL``, which defaults to ``REDIS_URL``) each hit is
-one Lua script that runs ``HINCRBY`` on hashes per measure and day, field = tool id:
-atomic across every worker and server, and no database work at all on the request path.
-Without Redis each hit appends a ``PendingHit`` row; inserts never wait on each other the
-way ``UPDATE ... SET n = n + 1`` on one row would.
+With Redis (``BADGES_COUNTER_REDIS_URL``, which defaults to ``REDIS_URL``) a hit costs the
+request a few dictionary updates in its own process: each process adds up its hits and a
+background thread hands them to Redis every ``BADGES_BATCH_SECONDS`` (one second), as one
+``MULTI``/``EXEC`` of ``HINCRBY`` on hashes per measure and day, field = tool id. Measured
+in-process, sending each hit on the request path (a Lua script per hit) was 100 us of a
+250 us badge, and each hit was a script for Redis to run as well; a batch is one
+transaction a second per process whatever the traffic. A process that is stopped (SIGTERM,
+gunicorn's recycling, a deploy) sends what it holds on its way out; one that is killed
+outright (SIGKILL, out of memory) loses at most its last second of hits. A batch that Redis
+refuses is added to PostgreSQL straight away instead, and one PostgreSQL refuses as well is
+logged and dropped. If Redis applies a batch and the connection breaks before its reply
+arrives, that batch is counted in both: the window of one round trip, in which the other
+choice would be losing it.
 
-The script is sent on a per-thread connection switched to ``CLIENT REPLY OFF`` (Redis
->= 3.2): the request hands the command to the kernel and moves on instead of waiting for
-a reply it does not need. Measured in-process, the wait was 127 us of a 179 us badge.
-Redis still applies the commands in order, so counts stay exact; what is given up is
-hearing about a failure after the send. A connection found closed or dirty before a send
-is replaced, and a failed send falls back to the database, so losing a hit takes Redis
-dying in the microseconds between the send and its read, when its unsaved counts would
-be lost anyway.
+Without Redis each hit appends a ``PendingHit`` row at once; inserts never wait on each
+other the way ``UPDATE ... SET n = n + 1`` on one row would.
 
 Each hit is counted twice: once as a raw request, and once more only if it is the visitor's
 first hit of that kind on that tool in this clock hour (UTC). A visitor is a keyed hash of
 the client's address (the /64 for IPv6, where one subscriber holds the whole block); the
 User-Agent is left out on purpose, since whoever wants to inflate a count can change it on
 every request. Behind one office NAT, colleagues count as one visitor an hour: the figure
-errs low, never high. In Redis the check and both increments are one Lua script, atomic
-like the HINCRBY was; the "seen" keys expire when their hour is over. Under memory
+errs low, never high. In Redis a small script sets a "seen" key (``SET NX``, expiring when
+its hour is over) and counts the visitor only if the key was new, so workers and servers
+agree on who is first; each process sends a visitor only once an hour. Under memory
 pressure Redis may evict a "seen" key early (they are the only badge keys with a TTL),
 which can count a visitor twice in an hour, never drop a hit. Without Redis, a
 ``SeenVisitor`` row is inserted with ``ON CONFLICT DO NOTHING`` in the same statement as
@@ -32,7 +35,8 @@ runs. Schedule it every minute, for example with cron::
 
     * * * * *  cd /srv/shiporskip && .venv/bin/python manage.py flush_badge_counts
 
-or a systemd timer with ``OnCalendar=minutely``. The admin stats lag by at most that.
+or a systemd timer with ``OnCalendar=minutely``. The admin stats lag by at most that, plus
+the batch's second.
 
 A flush renames each live hash to a unique "flushing" key (``RENAME`` is atomic, so hits
 arriving meanwhile start a fresh hash), adds it to PostgreSQL together with a
@@ -43,6 +47,7 @@ they were already added.
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import hashlib
 import ipaddress
@@ -51,12 +56,12 @@ import os
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import cache
 
 import redis
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -81,72 +86,88 @@ MEASURES = {
 FIGURE_OF_MEASURE = {measure: FIGURES[key] for key, measure in MEASURES.items()}
 # Hits, as the flush reports them: every request once, not its visitor figure as well.
 RAW_FIGURES = {figure for (_, raw), figure in FIGURES.items() if raw}
-# KEYS: raw hash, visitor hash, seen key. ARGV: tool id, seconds left in the hour.
-COUNT_HIT_SCRIPT = b"""
-redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[2]) then
-    redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+# KEYS: visitor hash, seen key. ARGV: tool id, seconds left in the hour.
+COUNT_VISITOR_SCRIPT = """
+if redis.call('SET', KEYS[2], 1, 'NX', 'EX', ARGV[2]) then
+    redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 end
 """
 VISITOR_PERSON = b"sos.badge.visit"
+HOUR = datetime.timedelta(hours=1)
+# Visitors this process has passed on in the current hour, so a reloading client costs one
+# set lookup; past this many the memory is dropped (Redis still knows who was first).
+SENT_VISITORS_MAX = 100_000
 # Serialises flushes (two cron runs overlapping) without touching request traffic.
 FLUSH_LOCK_ID = 0x5B4D6E
-RETRY_AFTER_SECONDS = 5.0
+
+# (kind, day, tool id) -> hits; a visitor's first hit: (kind, hour, tool id, visitor).
+RawCounts = Counter[tuple[str, datetime.date, int]]
+Visit = tuple[str, datetime.datetime, int, str]
 
 
-def _idle(connection: redis.Connection) -> bool:
-    """Open, with nothing to read: on a reply-less connection, anything readable is EOF."""
-    if connection._sock is None:  # checked first: can_read() would silently reconnect
-        return False
-    try:
-        return not connection.can_read(timeout=0)
-    except REDIS_FAILURES:
-        return False
+def clock_hour(moment: datetime.datetime) -> datetime.datetime:
+    """The hour a visitor is counted once in."""
+    return moment.replace(minute=0, second=0, microsecond=0)
 
 
-class _SendOnlyConnection(threading.local):
-    """This thread's reply-less connection to the counter Redis, made on first use."""
+class _Batch:
+    """This process's hits that have not yet been handed to Redis."""
 
-    connection: redis.Connection | None = None
-    url: str = ""
-    pid: int = 0
-    # After a failure, leave Redis alone for a few seconds rather than paying a connect
-    # timeout on every badge while it is down.
-    retry_at: float = 0.0
+    def __init__(self) -> None:
+        self._reset()
 
-    def send(self, url: str, command: bytes) -> None:
-        """Send one command, already in the wire format (``resp()``)."""
-        if time.monotonic() < self.retry_at:
-            raise redis.ConnectionError("counter Redis failed recently; backing off")
-        try:
-            self._send(url, command)
-        except REDIS_FAILURES:
-            self.close()
-            self.retry_at = time.monotonic() + RETRY_AFTER_SECONDS
-            raise
+    def _reset(self) -> None:
+        # After a fork the child starts empty: the parent still owns (and sends) its hits.
+        self._lock = threading.Lock()
+        self._send_lock = threading.Lock()
+        self._raw: RawCounts = Counter()
+        self._visits: set[Visit] = set()
+        self._sent_hour: datetime.datetime | None = None
+        self._sent_visits: set[Visit] = set()
+        self._sender: threading.Thread | None = None
 
-    def _send(self, url: str, command: bytes) -> None:
-        connection = self.connection
-        if (
-            connection is None
-            or self.url != url
-            or self.pid != os.getpid()
-            or not _idle(connection)
-        ):
-            self.close()
-            connection = redis_client(url).connection_pool.make_connection()
-            connection.connect()
-            connection.send_command("CLIENT", "REPLY", "OFF")
-            self.connection, self.url, self.pid = connection, url, os.getpid()
-        connection.send_packed_command([command], check_health=False)
+    def add(self, kind: str, tool_id: int, visitor: str, now: datetime.datetime) -> None:
+        hour = clock_hour(now)
+        visit = (kind, hour, tool_id, visitor)
+        with self._lock:
+            self._raw[kind, now.date(), tool_id] += 1
+            if hour != self._sent_hour or len(self._sent_visits) >= SENT_VISITORS_MAX:
+                self._sent_hour, self._sent_visits = hour, set()
+            if visit not in self._sent_visits:
+                self._sent_visits.add(visit)
+                self._visits.add(visit)
+            if self._sender is None:
+                self._sender = threading.Thread(
+                    target=self._send_every_interval, name="badge-counts", daemon=True
+                )
+                self._sender.start()
 
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.disconnect()
-            self.connection = None
+    def send(self) -> None:
+        """Hand everything taken so far to Redis (or PostgreSQL); returns once it is there."""
+        # One send at a time, so a flush that sends first also waits for one in flight.
+        with self._send_lock:
+            with self._lock:
+                raw, visits = self._raw, self._visits
+                self._raw, self._visits = Counter(), set()
+            if raw:
+                _store(raw, visits)
+
+    def _send_every_interval(self) -> None:
+        while True:
+            time.sleep(settings.BADGES_BATCH_SECONDS or 1)
+            try:
+                self.send()
+            except Exception:
+                logger.exception("badge counts could not be sent")
+            finally:
+                # This thread's own database connection, opened only if Redis failed.
+                connections.close_all()
 
 
-_send_only = _SendOnlyConnection()
+_batch = _Batch()
+os.register_at_fork(after_in_child=_batch._reset)
+# gunicorn's workers leave through SystemExit on SIGTERM, so this runs on every graceful stop.
+atexit.register(_batch.send)
 
 
 def counter_url() -> str:
@@ -155,12 +176,6 @@ def counter_url() -> str:
 
 def live_key(measure: str, day: datetime.date) -> str:
     return f"{LIVE_PREFIX}:{measure}:{day.isoformat()}"
-
-
-def resp(*parts: bytes) -> bytes:
-    """A Redis command in the wire format, built directly: redis-py's general packing was
-    a third of what counting a hit cost."""
-    return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
 
 
 @cache
@@ -180,34 +195,70 @@ def visitor(request: HttpRequest) -> str:
 def record_hit(kind: Hit, tool_id: int, visitor: str) -> None:
     """Count one impression or click for today (UTC), and the visitor if new this hour."""
     now = timezone.now()
-    day = now.date()
-    hour = now.replace(minute=0, second=0, microsecond=0)
-    if url := counter_url():
-        seconds_left = 3600 - (now.minute * 60 + now.second)
-        seen = f"{SEEN_PREFIX}:{kind}:{hour:%Y%m%d%H}:{tool_id}:{visitor}"
-        command = resp(
-            b"EVAL",
-            COUNT_HIT_SCRIPT,
-            b"3",
-            live_key(MEASURES[kind, True], day).encode(),
-            live_key(MEASURES[kind, False], day).encode(),
-            seen.encode(),
-            str(tool_id).encode(),
-            str(seconds_left).encode(),
-        )
+    if counter_url():
+        if settings.BADGES_BATCH_SECONDS:
+            _batch.add(kind, tool_id, visitor, now)
+        else:
+            _store(
+                Counter({(kind, now.date(), tool_id): 1}),
+                {(kind, clock_hour(now), tool_id, visitor)},
+            )
+        return
+    try:
+        PendingHit.record(tool_id, now.date(), kind, clock_hour(now), visitor)
+    except DatabaseError:
+        # PostgreSQL is away (or the tool was deleted a moment ago): the badge still
+        # answers, this one hit is not counted.
+        logger.warning("database unavailable; a badge %s was not counted", kind)
+
+
+def send_pending() -> None:
+    """Hand this process's batched hits on now instead of within the next second."""
+    _batch.send()
+
+
+def _store(raw: RawCounts, visits: set[Visit]) -> None:
+    url = counter_url()
+    if url:
         try:
-            _send_only.send(url, command)
-        except REDIS_FAILURES:
-            # Keep the count even when Redis is away: the database path is exact too.
-            logger.warning("Redis unavailable for badge counts; counting in PostgreSQL")
+            _store_in_redis(url, raw, visits)
+        except REDIS_FAILURES as error:
+            logger.warning(
+                "Redis refused %d badge hits (%s); adding them to PostgreSQL", raw.total(), error
+            )
         else:
             return
     try:
-        PendingHit.record(tool_id, day, kind, hour, visitor)
+        _store_in_postgresql(raw, visits)
     except DatabaseError:
-        # PostgreSQL is away too (or the tool was deleted a moment ago): the badge still
-        # answers, this one hit is not counted.
-        logger.warning("database unavailable; a badge %s was not counted", kind)
+        logger.exception(
+            "%d badge hits were not counted: Redis and PostgreSQL both failed", raw.total()
+        )
+
+
+def _store_in_redis(url: str, raw: RawCounts, visits: set[Visit]) -> None:
+    pipe = redis_client(url).pipeline(transaction=True)
+    for (kind, day, tool_id), hits in raw.items():
+        pipe.hincrby(live_key(MEASURES[kind, True], day), str(tool_id), hits)
+    now = timezone.now()
+    for kind, hour, tool_id, who in visits:
+        # At least a second: a visit from an hour just over still needs its key set once.
+        seconds_left = max(1, int((hour + HOUR - now).total_seconds()))
+        seen = f"{SEEN_PREFIX}:{kind}:{hour:%Y%m%d%H}:{tool_id}:{who}"
+        visitors = live_key(MEASURES[kind, False], hour.date())
+        pipe.eval(COUNT_VISITOR_SCRIPT, 2, visitors, seen, str(tool_id), seconds_left)
+    pipe.execute()
+
+
+def _store_in_postgresql(raw: RawCounts, visits: set[Visit]) -> None:
+    """Add a batch straight to the stored days; ``SeenVisitor`` decides who is first."""
+    counts: dict[tuple[int, datetime.date], dict[str, int]] = defaultdict(Counter)
+    for (kind, day, tool_id), hits in raw.items():
+        counts[tool_id, day][FIGURES[kind, True]] += hits
+    with transaction.atomic():
+        for kind, hour, tool_id in SeenVisitor.objects.first_visits(visits):
+            counts[tool_id, hour.date()][FIGURES[kind, False]] += 1
+        DailyCount.add(counts)
 
 
 def _parse_batch(key: str, fields: dict[bytes, bytes]) -> dict[tuple[int, datetime.date], dict]:
@@ -221,6 +272,8 @@ def _parse_batch(key: str, fields: dict[bytes, bytes]) -> dict[tuple[int, dateti
 def flush() -> dict[str, int]:
     """Add every pending count to ``DailyCount``; returns what moved, for the log."""
     moved: dict[str, int] = defaultdict(int)
+    # This process's own recent hits first, so that a flush sees every hit made before it.
+    send_pending()
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FLUSH_LOCK_ID])

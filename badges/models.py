@@ -14,6 +14,7 @@ before visitors were told apart have no visitor figures (NULL), only raw ones.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.db import connection, models
 from django.db.models import F, Q, Sum
@@ -197,6 +198,34 @@ class SeenVisitorQuerySet(models.QuerySet):
     def expired(self) -> SeenVisitorQuerySet:
         # Hits are matched against their own clock hour only, so older rows are never read.
         return self.filter(hour__lt=Now() - datetime.timedelta(hours=1))
+
+    def first_visits(
+        self, visits: Iterable[tuple[str, datetime.datetime, int, str]]
+    ) -> list[tuple[str, datetime.datetime, int]]:
+        """Record (kind, hour, tool_id, visitor) visits; return (kind, hour, tool_id) of those
+        not seen before, in one statement. Visits of tools deleted since are left out."""
+        visits = list(visits)
+        if not visits:
+            return []
+        table = SeenVisitor._meta.db_table
+        tool_table = SeenVisitor._meta.get_field("tool").related_model._meta.db_table
+        values = ", ".join(["(%s::timestamptz, %s::bigint, %s, %s)"] * len(visits))
+        params = [
+            value
+            for kind, hour, tool_id, visitor in visits
+            for value in (hour, tool_id, kind, visitor)
+        ]
+        sql = f"""
+            INSERT INTO {table} (hour, tool_id, kind, visitor)
+            SELECT visit.hour, visit.tool_id, visit.kind, visit.visitor
+            FROM (VALUES {values}) AS visit (hour, tool_id, kind, visitor)
+            JOIN {tool_table} AS tool ON tool.id = visit.tool_id
+            ON CONFLICT DO NOTHING
+            RETURNING kind, hour, tool_id
+        """  # noqa: S608 -- table names come from model metadata; values are parameters
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
 
 class SeenVisitor(models.Model):

@@ -359,6 +359,9 @@ VARNISH_PURGE_URLS = env_list("VARNISH_PURGE_URLS")
 # Badge impressions and clicks are counted in this Redis (HINCRBY) and flushed to
 # PostgreSQL every minute by `manage.py flush_badge_counts`; empty = count in PostgreSQL.
 BADGES_COUNTER_REDIS_URL = os.environ.get("BADGES_COUNTER_REDIS_URL", REDIS_URL)
+# Each process hands its hits to that Redis in one batch this often (badges/counters.py);
+# 0 sends every hit as it is made.
+BADGES_BATCH_SECONDS = env_int("BADGES_BATCH_SECONDS", 1)
 # How long a tool's badge facts are cached; saves of tools and reviews also clear them.
 BADGES_CACHE_SECONDS = env_int("BADGES_CACHE_SECONDS", 60)
 # Each process also keeps a tool's badge facts this long without asking the shared cache.

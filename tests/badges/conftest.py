@@ -1,7 +1,6 @@
 import pytest
 import redis
 
-from badges import counters
 from tests.server import redis_url
 
 
@@ -9,10 +8,6 @@ from tests.server import redis_url
 def fresh_badge_state(settings):
     """Each test counts hits in PostgreSQL (the root conftest leaves the badge caches cold)."""
     settings.BADGES_COUNTER_REDIS_URL = ""
-    counters._send_only.retry_at = 0.0
-    yield
-    counters._send_only.close()
-    counters._send_only.retry_at = 0.0
 
 
 @pytest.fixture

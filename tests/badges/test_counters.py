@@ -2,6 +2,7 @@
 
 import concurrent.futures
 import datetime
+import time
 import urllib.request
 from io import StringIO
 
@@ -175,35 +176,64 @@ def test_without_redis_hits_are_rows_until_the_flush(settings):
 
 
 @pytest.mark.django_db
-def test_an_unreachable_redis_falls_back_to_the_database_and_is_retried_later(
-    settings, monkeypatch
-):
+def test_a_batch_redis_refuses_is_added_to_postgresql_at_once(settings):
     settings.BADGES_COUNTER_REDIS_URL = "redis://127.0.0.1:1/0"
-    tool = ToolFactory()
-    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
-    connects = []
-    monkeypatch.setattr(counters._SendOnlyConnection, "_send", lambda *a: connects.append(a))
-    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
-    assert connects == []  # backing off: straight to the database
-    assert PendingHit.objects.filter(tool=tool).count() == 2
-    monkeypatch.setattr(counters._send_only, "retry_at", 0.0)
-    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
-    assert len(connects) == 1
+    tool, gone = ToolFactory(), ToolFactory()
+    for _ in range(3):
+        counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+    counters.record_hit(Hit.CLICK, tool.pk, VISITOR)
+    counters.record_hit(Hit.IMPRESSION, gone.pk, VISITOR)
+    gone.delete()
+    counters.record_hit(Hit.IMPRESSION, gone.pk, VISITOR)
+    # Not left pending for a flush: the stored day moved already, visitors told apart.
+    assert not PendingHit.objects.exists()
+    assert today_counts(tool) == (3, 1)
+    assert today_visitors(tool) == (1, 1)
+    assert SeenVisitor.objects.filter(tool=tool).count() == 2
+    assert not DailyCount.objects.filter(tool_id=gone.pk).exists()
 
 
 @pytest.mark.django_db
-def test_a_dropped_redis_connection_is_replaced_before_the_next_hit(redis_counts):
+def test_a_batch_sums_its_hits_and_sends_each_visitor_once_an_hour(redis_counts, settings):
+    settings.BADGES_BATCH_SECONDS = 3600  # sent here, not by the background thread
     tool = ToolFactory()
-    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
-    # Redis drops our connection (a restart, an idle timeout); only ours, by its address.
-    host, port = counters._send_only.connection._sock.getsockname()[:2]
-    assert redis_counts.client_kill(f"{host}:{port}")
-    for _ in range(3):
-        counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
-    assert not PendingHit.objects.exists()  # all went to Redis, on a new connection
-    assert not counters._send_only.connection.can_read(timeout=0.05)  # still reply-less
+    batch = counters._Batch()
+    now = timezone.now()
+    for _ in range(200):
+        batch.add(Hit.IMPRESSION, tool.pk, VISITOR, now)
+    batch.add(Hit.IMPRESSION, tool.pk, "w" * 32, now)
+    batch.add(Hit.CLICK, tool.pk, VISITOR, now)
+    assert len(batch._visits) == 3  # a visitor once, however often they reload
+    batch.send()
+    day = now.date()
+    raw = redis_counts.hgetall(counters.live_key("impression", day))
+    visitors = redis_counts.hgetall(counters.live_key("impression-visitor", day))
+    assert raw == {str(tool.pk).encode(): b"201"}
+    assert visitors == {str(tool.pk).encode(): b"2"}
+    # The next batch remembers who was sent this hour: 50 reloads, no visitor to check.
+    for _ in range(50):
+        batch.add(Hit.IMPRESSION, tool.pk, VISITOR, now)
+    assert batch._visits == set()
+    batch.send()
     counters.flush()
-    assert today_counts(tool) == (4, 0)
+    assert today_counts(tool) == (251, 1)
+    assert today_visitors(tool) == (2, 1)
+
+
+@pytest.mark.django_db
+def test_batched_hits_reach_redis_from_the_background_within_the_interval(redis_counts, settings):
+    settings.BADGES_BATCH_SECONDS = 1
+    tool = ToolFactory()
+    for _ in range(30):
+        counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+    key = counters.live_key("impression", timezone.now().date())
+    deadline = time.monotonic() + 10
+    while redis_counts.hget(key, str(tool.pk)) != b"30" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert redis_counts.hget(key, str(tool.pk)) == b"30"
+    counters.flush()
+    assert today_counts(tool) == (30, 0)
+    assert today_visitors(tool) == (1, 0)
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> int:
@@ -232,6 +262,7 @@ def test_concurrent_loads_on_real_gunicorn_are_counted_exactly(store, request, p
     else:
         env = {"REDIS_URL": "", "BADGES_COUNTER_REDIS_URL": ""}
     loads, clicks = 240, 30
+    # With Redis each worker batches its hits; stopping the server sends what they still hold.
     with gunicorn(workers=3, env=env) as base_url:
         badge = f"{base_url}/api/badge/hot-tool.svg"
         etag = urllib.request.urlopen(badge, timeout=15).headers["ETag"]
