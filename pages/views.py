@@ -27,7 +27,7 @@ from core.pagecache import (
     shared_page,
 )
 from pages import share_cards, timeline
-from pages.sections import HOME_ORDER, SECTIONS
+from pages.sections import HOME_ORDER, SECTIONS, Section
 from pages.sharing import share_links, share_text
 from reviews import structured_data
 from reviews.models import Persona, Review
@@ -54,11 +54,13 @@ COMPARE_PICKER_SIZE = 100
 SEARCH_MAX_LENGTH = 200
 
 
-# Which tools lead the home page's sections moves only when reviews do, and ranking the
-# whole catalogue takes two grouped passes over every review (50 ms at 10,000 tools). So
-# the ranking is cached per catalogue version for at most this long; the figures on the
-# cards shown are always read fresh.
-HOME_RANKING_SECONDS = 60
+# A section's order moves only when the catalogue or its reviews do, and ranking the
+# whole catalogue takes two grouped passes over every review (50 ms at 10,000 tools);
+# even "latest", a walk down an index, costs a count and an OFFSET that grow with the
+# depth of the page (7 ms for page 209 at 10,000 tools). So rankings are cached per
+# catalogue version for at most this long; the figures on the cards shown are always
+# read fresh.
+RANKING_SECONDS = 60
 
 
 def listing(request: HttpRequest, *args, **kwargs) -> PageVersion:
@@ -74,10 +76,15 @@ def tool_page(request: HttpRequest, slug: str) -> PageVersion | None:
     return PageVersion(tuple(parts), tags=(tool_tag(pk), SITE_TAG))
 
 
+def _per_content_version(name: str) -> str:
+    """A cache key for something derived from the catalogue as it is now."""
+    digest = hashlib.blake2b(repr(content_version()).encode(), digest_size=12).hexdigest()
+    return f"pages:{name}:{digest}"
+
+
 def home_section_ids() -> dict[str, list[int]]:
     """The ranked sections' tools, each skipping those an earlier section already shows."""
-    digest = hashlib.blake2b(repr(content_version()).encode(), digest_size=12).hexdigest()
-    key = f"pages:home-sections:{digest}"
+    key = _per_content_version("home-sections")
     sections = cache.get(key)
     if sections is None:
         sections, shown = {}, []
@@ -87,8 +94,18 @@ def home_section_ids() -> dict[str, list[int]]:
             ranking = SECTIONS[slug].ranking().exclude(pk__in=shown)
             sections[slug] = list(ranking.values_list("pk", flat=True)[:HOME_SECTION_SIZE])
             shown += sections[slug]
-        cache.set(key, sections, HOME_RANKING_SECONDS)
+        cache.set(key, sections, RANKING_SECONDS)
     return sections
+
+
+def section_ids(section: Section) -> list[int]:
+    """Every tool of ``section``, in its order: each page of it is a slice of this list."""
+    key = _per_content_version(f"section:{section.slug}")
+    ids = cache.get(key)
+    if ids is None:
+        ids = list(section.ranking().values_list("pk", flat=True))
+        cache.set(key, ids, RANKING_SECONDS)
+    return ids
 
 
 @require_safe
@@ -126,7 +143,7 @@ def section(request: HttpRequest, section: str) -> HttpResponse:
     """A home page section's "see all" page: its whole ranking, a page at a time."""
     if (chosen := SECTIONS.get(section)) is None:
         raise Http404("No such section.")
-    page = Paginator(chosen.ranking(), TOOLS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(section_ids(chosen), TOOLS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "pages/section.html",
@@ -134,7 +151,7 @@ def section(request: HttpRequest, section: str) -> HttpResponse:
             "section": chosen,
             "page": page,
             # Counting only this page's tools keeps deep pages as cheap as the first one.
-            "tools": Tool.objects.in_ranking_order(page.object_list, limit=TOOLS_PER_PAGE),
+            "tools": Tool.objects.published().in_given_order(page.object_list),
             "page_title": f"{chosen.title}: AI and developer tool verdicts",
             "page_description": chosen.note,
         },

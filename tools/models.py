@@ -254,7 +254,10 @@ class ToolQuerySet(models.QuerySet):
         for just those rows. Annotating a whole list and slicing it afterwards would make
         PostgreSQL count for every row an OFFSET skips too: page 400 would cost 400 pages.
         """
-        ids = list(ranking.values_list("pk", flat=True)[:limit])
+        return self.in_given_order(list(ranking.values_list("pk", flat=True)[:limit]))
+
+    def in_given_order(self, ids: list[int]) -> list[Tool]:
+        """``with_stats()`` tools for ``ids``, in that order (ids not in self are skipped)."""
         by_id = self.with_stats().in_bulk(ids)
         return [by_id[pk] for pk in ids if pk in by_id]
 

@@ -324,6 +324,35 @@ def test_home_shows_each_tool_once_and_each_section_has_a_see_all_page(client, c
     assert client.get("/verdicts/no-such-section/").status_code == 404
 
 
+def test_a_deep_see_all_page_costs_what_the_first_costs(
+    client, catalogue, django_assert_num_queries
+):
+    """A page is a slice of the section's ranking, kept per catalogue version: no count and
+    no OFFSET that grow with the depth of the page."""
+    client.get("/verdicts/latest/")  # ranks the section once
+    for page in (1, 3):
+        # The page's version, the catalogue's version for the ranking, the page's tools.
+        with django_assert_num_queries(3):
+            html = text_of(client.get("/verdicts/latest/", {"page": page, "fresh": "1"}))
+        assert f"Page {page} of 3" in html
+
+
+def test_a_see_all_page_follows_a_publication_and_a_review_at_once(client, catalogue, panel):
+    client.get("/verdicts/latest/")
+    newest = ToolFactory(name="Brand New Tool", published_at=timezone.now())
+    html = text_of(client.get("/verdicts/latest/"))
+    assert home_card_links(html)[0] == f"/tools/{newest.slug}/"
+    assert "Page 3 of 3" in text_of(client.get("/verdicts/latest/", {"page": 3}))
+    # Reviewed unanimously: it leads the shipped as soon as the reviews are saved.
+    top = text_of(client.get("/verdicts/top-shipped/"))
+    assert f"/tools/{newest.slug}/" not in home_card_links(top)
+    review_tool(newest, panel, "sssssss")
+    top = text_of(client.get("/verdicts/top-shipped/"))
+    assert f"/tools/{newest.slug}/" in home_card_links(top)[:10]
+    Tool.objects.filter(pk=newest.pk).update(status="draft")
+    assert f"/tools/{newest.slug}/" not in text_of(client.get("/verdicts/latest/"))
+
+
 @pytest.mark.parametrize("section", ["top-shipped", "most-divided", "latest"])
 def test_see_all_pages_keep_their_query_budget(
     client, catalogue, section, django_assert_max_num_queries
