@@ -3,16 +3,19 @@
 With Redis (``BADGES_COUNTER_REDIS_URL``, which defaults to ``REDIS_URL``) a hit costs the
 request a few dictionary updates in its own process: each process adds up its hits and a
 background thread hands them to Redis every ``BADGES_BATCH_SECONDS`` (one second), as one
-``MULTI``/``EXEC`` of ``HINCRBY`` on hashes per measure and day, field = tool id. Measured
+script of ``HINCRBY`` on hashes per measure and day, field = tool id. Measured
 in-process, sending each hit on the request path (a Lua script per hit) was 100 us of a
 250 us badge, and each hit was a script for Redis to run as well; a batch is one
-transaction a second per process whatever the traffic. A process that is stopped (SIGTERM,
+script a second per process whatever the traffic. A process that is stopped (SIGTERM,
 gunicorn's recycling, a deploy) sends what it holds on its way out; one that is killed
-outright (SIGKILL, out of memory) loses at most its last second of hits. A batch that Redis
-refuses is added to PostgreSQL straight away instead, and one PostgreSQL refuses as well is
-logged and dropped. If Redis applies a batch and the connection breaks before its reply
-arrives, that batch is counted in both: the window of one round trip, in which the other
-choice would be losing it.
+outright (SIGKILL, out of memory) loses at most its last second of hits.
+
+Each batch is one script that Redis applies whole and at most once (it carries a marker
+Redis remembers for ten minutes), so no failure counts a hit twice. A batch goes to
+PostgreSQL instead only when Redis cannot have received it: it was never sent, and Redis
+does not answer a PING now. A batch Redis took without answering (hung, or the connection
+broke) is kept and sent again with its marker until Redis answers; a process that exits
+before then loses it, and says so in the log.
 
 Without Redis each hit appends a ``PendingHit`` row at once; inserts never wait on each
 other the way ``UPDATE ... SET n = n + 1`` on one row would.
@@ -57,6 +60,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from functools import cache
 
 import redis
@@ -74,6 +78,7 @@ logger = logging.getLogger(__name__)
 LIVE_PREFIX = "sos:badges:hits"
 FLUSHING_PREFIX = "sos:badges:flushing"
 SEEN_PREFIX = "sos:badges:seen"
+BATCH_PREFIX = "sos:badges:batch"
 # A live hash per measure and day: "impression" and "click" count every request (the names
 # hashes had before visitors were told apart, so a flush across an upgrade stays exact),
 # the "-visitor" ones count each visitor once per tool per hour.
@@ -86,12 +91,28 @@ MEASURES = {
 FIGURE_OF_MEASURE = {measure: FIGURES[key] for key, measure in MEASURES.items()}
 # Hits, as the flush reports them: every request once, not its visitor figure as well.
 RAW_FIGURES = {figure for (_, raw), figure in FIGURES.items() if raw}
-# KEYS: visitor hash, seen key. ARGV: tool id, seconds left in the hour.
-COUNT_VISITOR_SCRIPT = """
-if redis.call('SET', KEYS[2], 1, 'NX', 'EX', ARGV[2]) then
-    redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+# One batch, applied whole or not at all, and at most once: a batch whose reply was lost is
+# sent again with the same marker and then changes nothing.
+# KEYS[1]: the batch's marker. ARGV[1]: n, how many raw counts. For i = 1..n: KEYS[1 + i]
+# a raw hash, ARGV[2i] its field (a tool id), ARGV[2i + 1] the hits. Then for each new
+# visitor j: KEYS[n + 2j] the visitor hash, KEYS[n + 2j + 1] the "seen" key,
+# ARGV[2n + 2j] the tool id, ARGV[2n + 2j + 1] the seconds the "seen" key lives.
+BATCH_SCRIPT = """
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[#ARGV]) then return 0 end
+local n = tonumber(ARGV[1])
+for i = 1, n do
+    redis.call('HINCRBY', KEYS[1 + i], ARGV[2 * i], ARGV[2 * i + 1])
 end
+for j = 1, (#KEYS - 1 - n) / 2 do
+    if redis.call('SET', KEYS[n + 2 * j + 1], 1, 'NX', 'EX', ARGV[2 * n + 2 * j + 1]) then
+        redis.call('HINCRBY', KEYS[n + 2 * j], ARGV[2 * n + 2 * j], 1)
+    end
+end
+return 1
 """
+# How long Redis remembers a batch it applied: a resend comes within seconds of Redis
+# answering again.
+BATCH_MARKER_SECONDS = 600
 VISITOR_PERSON = b"sos.badge.visit"
 HOUR = datetime.timedelta(hours=1)
 # Visitors this process has passed on in the current hour, so a reloading client costs one
@@ -110,6 +131,18 @@ def clock_hour(moment: datetime.datetime) -> datetime.datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+@dataclass
+class Hits:
+    """Hits taken together, to be stored once."""
+
+    raw: RawCounts = field(default_factory=Counter)
+    visits: set[Visit] = field(default_factory=set)
+    marker: str = field(default_factory=lambda: f"{BATCH_PREFIX}:{uuid.uuid4().hex}")
+    # Sent to Redis at least once without hearing back: Redis may hold it already, so it
+    # may only ever be sent there again (with its marker), never to PostgreSQL.
+    sent: bool = False
+
+
 class _Batch:
     """This process's hits that have not yet been handed to Redis."""
 
@@ -120,8 +153,8 @@ class _Batch:
         # After a fork the child starts empty: the parent still owns (and sends) its hits.
         self._lock = threading.Lock()
         self._send_lock = threading.Lock()
-        self._raw: RawCounts = Counter()
-        self._visits: set[Visit] = set()
+        self._taking = Hits()
+        self._unanswered: list[Hits] = []
         self._sent_hour: datetime.datetime | None = None
         self._sent_visits: set[Visit] = set()
         self._sender: threading.Thread | None = None
@@ -130,27 +163,27 @@ class _Batch:
         hour = clock_hour(now)
         visit = (kind, hour, tool_id, visitor)
         with self._lock:
-            self._raw[kind, now.date(), tool_id] += 1
+            self._taking.raw[kind, now.date(), tool_id] += 1
             if hour != self._sent_hour or len(self._sent_visits) >= SENT_VISITORS_MAX:
                 self._sent_hour, self._sent_visits = hour, set()
             if visit not in self._sent_visits:
                 self._sent_visits.add(visit)
-                self._visits.add(visit)
-            if self._sender is None:
+                self._taking.visits.add(visit)
+            if self._sender is None and settings.BADGES_BATCH_SECONDS:
                 self._sender = threading.Thread(
                     target=self._send_every_interval, name="badge-counts", daemon=True
                 )
                 self._sender.start()
 
     def send(self) -> None:
-        """Hand everything taken so far to Redis (or PostgreSQL); returns once it is there."""
+        """Hand everything taken so far to Redis (or PostgreSQL); returns once it is there,
+        or, for a batch Redis took without answering, once it is kept to send again."""
         # One send at a time, so a flush that sends first also waits for one in flight.
         with self._send_lock:
             with self._lock:
-                raw, visits = self._raw, self._visits
-                self._raw, self._visits = Counter(), set()
-            if raw:
-                _store(raw, visits)
+                taken, self._taking = self._taking, Hits()
+            batches = [*self._unanswered, *([taken] if taken.raw else [])]
+            self._unanswered = _store(batches) if batches else []
 
     def _send_every_interval(self) -> None:
         while True:
@@ -163,11 +196,20 @@ class _Batch:
                 # This thread's own database connection, opened only if Redis failed.
                 connections.close_all()
 
+    def send_at_exit(self) -> None:
+        self.send()
+        if lost := sum(batch.raw.total() for batch in self._unanswered):
+            logger.error("exiting with %d badge hits Redis never confirmed; not counted", lost)
+
+    def pending(self) -> Hits:
+        """What is being taken now (for tests and the log)."""
+        return self._taking
+
 
 _batch = _Batch()
 os.register_at_fork(after_in_child=_batch._reset)
 # gunicorn's workers leave through SystemExit on SIGTERM, so this runs on every graceful stop.
-atexit.register(_batch.send)
+atexit.register(_batch.send_at_exit)
 
 
 def counter_url() -> str:
@@ -196,13 +238,9 @@ def record_hit(kind: Hit, tool_id: int, visitor: str) -> None:
     """Count one impression or click for today (UTC), and the visitor if new this hour."""
     now = timezone.now()
     if counter_url():
-        if settings.BADGES_BATCH_SECONDS:
-            _batch.add(kind, tool_id, visitor, now)
-        else:
-            _store(
-                Counter({(kind, now.date(), tool_id): 1}),
-                {(kind, clock_hour(now), tool_id, visitor)},
-            )
+        _batch.add(kind, tool_id, visitor, now)
+        if not settings.BADGES_BATCH_SECONDS:
+            _batch.send()
         return
     try:
         PendingHit.record(tool_id, now.date(), kind, clock_hour(now), visitor)
@@ -217,46 +255,69 @@ def send_pending() -> None:
     _batch.send()
 
 
-def _store(raw: RawCounts, visits: set[Visit]) -> None:
+def _store(batches: list[Hits]) -> list[Hits]:
+    """Store each batch exactly once; returns those Redis took without answering.
+
+    A batch goes to PostgreSQL only when Redis cannot have received it: it was never sent,
+    and Redis does not answer a PING now.
+    """
     url = counter_url()
+    unanswered: list[Hits] = []
     if url:
+        client = redis_client(url)
         try:
-            _store_in_redis(url, raw, visits)
+            client.ping()
         except REDIS_FAILURES as error:
-            logger.warning(
-                "Redis refused %d badge hits (%s); adding them to PostgreSQL", raw.total(), error
-            )
+            logger.warning("Redis unavailable for badge counts (%s)", error)
         else:
-            return
-    try:
-        _store_in_postgresql(raw, visits)
-    except DatabaseError:
-        logger.exception(
-            "%d badge hits were not counted: Redis and PostgreSQL both failed", raw.total()
-        )
+            for index, batch in enumerate(batches):
+                batch.sent = True
+                try:
+                    _store_in_redis(client, batch)
+                except REDIS_FAILURES as error:
+                    logger.warning("Redis did not answer a badge batch; kept to resend (%s)", error)
+                    unanswered.append(batch)
+                    batches = batches[index + 1 :]
+                    break
+            else:
+                return []
+    for batch in batches:
+        if batch.sent:
+            unanswered.append(batch)
+            continue
+        try:
+            _store_in_postgresql(batch)
+        except DatabaseError:
+            logger.exception(
+                "%d badge hits were not counted: Redis and PostgreSQL both failed",
+                batch.raw.total(),
+            )
+    return unanswered
 
 
-def _store_in_redis(url: str, raw: RawCounts, visits: set[Visit]) -> None:
-    pipe = redis_client(url).pipeline(transaction=True)
-    for (kind, day, tool_id), hits in raw.items():
-        pipe.hincrby(live_key(MEASURES[kind, True], day), str(tool_id), hits)
+def _store_in_redis(client: redis.Redis, batch: Hits) -> None:
+    keys, args = [batch.marker], [len(batch.raw)]
+    for (kind, day, tool_id), hits in batch.raw.items():
+        keys.append(live_key(MEASURES[kind, True], day))
+        args += [tool_id, hits]
     now = timezone.now()
-    for kind, hour, tool_id, who in visits:
+    for kind, hour, tool_id, who in batch.visits:
+        keys += [
+            live_key(MEASURES[kind, False], hour.date()),
+            f"{SEEN_PREFIX}:{kind}:{hour:%Y%m%d%H}:{tool_id}:{who}",
+        ]
         # At least a second: a visit from an hour just over still needs its key set once.
-        seconds_left = max(1, int((hour + HOUR - now).total_seconds()))
-        seen = f"{SEEN_PREFIX}:{kind}:{hour:%Y%m%d%H}:{tool_id}:{who}"
-        visitors = live_key(MEASURES[kind, False], hour.date())
-        pipe.eval(COUNT_VISITOR_SCRIPT, 2, visitors, seen, str(tool_id), seconds_left)
-    pipe.execute()
+        args += [tool_id, max(1, int((hour + HOUR - now).total_seconds()))]
+    client.eval(BATCH_SCRIPT, len(keys), *keys, *args, BATCH_MARKER_SECONDS)
 
 
-def _store_in_postgresql(raw: RawCounts, visits: set[Visit]) -> None:
+def _store_in_postgresql(batch: Hits) -> None:
     """Add a batch straight to the stored days; ``SeenVisitor`` decides who is first."""
     counts: dict[tuple[int, datetime.date], dict[str, int]] = defaultdict(Counter)
-    for (kind, day, tool_id), hits in raw.items():
+    for (kind, day, tool_id), hits in batch.raw.items():
         counts[tool_id, day][FIGURES[kind, True]] += hits
     with transaction.atomic():
-        for kind, hour, tool_id in SeenVisitor.objects.first_visits(visits):
+        for kind, hour, tool_id in SeenVisitor.objects.first_visits(batch.visits):
             counts[tool_id, hour.date()][FIGURES[kind, False]] += 1
         DailyCount.add(counts)
 

@@ -7,12 +7,14 @@ import urllib.request
 from io import StringIO
 
 import pytest
+import redis
 from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
 from badges import counters
 from badges.models import DailyCount, FlushedBatch, Hit, PendingHit, SeenVisitor
+from devtools.redis import throwaway_redis
 from tests.factories import ToolFactory, review_tool
 from tests.server import gunicorn, redis_url
 
@@ -62,9 +64,9 @@ def test_redis_counts_are_added_to_the_stored_day(redis_counts):
     assert today_visitors(tool) == (4, 2)
     assert today_counts(other) == (1, 0)
     assert today_visitors(other) == (1, 0)
-    # Only the "seen" keys stay, until their hour is over.
+    # Only the "seen" keys stay, until their hour is over, and the batches' markers.
     left = list(redis_counts.scan_iter("sos:badges:*"))
-    assert left and all(key.startswith(b"sos:badges:seen:") for key in left)
+    assert left and all(key.startswith((b"sos:badges:seen:", b"sos:badges:batch:")) for key in left)
     assert all(0 < redis_counts.ttl(key) <= 3600 for key in left)
     counters.flush()
     assert today_counts(tool) == (17, 2)
@@ -203,7 +205,7 @@ def test_a_batch_sums_its_hits_and_sends_each_visitor_once_an_hour(redis_counts,
         batch.add(Hit.IMPRESSION, tool.pk, VISITOR, now)
     batch.add(Hit.IMPRESSION, tool.pk, "w" * 32, now)
     batch.add(Hit.CLICK, tool.pk, VISITOR, now)
-    assert len(batch._visits) == 3  # a visitor once, however often they reload
+    assert len(batch.pending().visits) == 3  # a visitor once, however often they reload
     batch.send()
     day = now.date()
     raw = redis_counts.hgetall(counters.live_key("impression", day))
@@ -213,7 +215,7 @@ def test_a_batch_sums_its_hits_and_sends_each_visitor_once_an_hour(redis_counts,
     # The next batch remembers who was sent this hour: 50 reloads, no visitor to check.
     for _ in range(50):
         batch.add(Hit.IMPRESSION, tool.pk, VISITOR, now)
-    assert batch._visits == set()
+    assert batch.pending().visits == set()
     batch.send()
     counters.flush()
     assert today_counts(tool) == (251, 1)
@@ -221,11 +223,60 @@ def test_a_batch_sums_its_hits_and_sends_each_visitor_once_an_hour(redis_counts,
 
 
 @pytest.mark.django_db
+def test_a_batch_redis_applied_without_answering_is_resent_and_counted_once(
+    redis_counts, settings, monkeypatch
+):
+    settings.BADGES_BATCH_SECONDS = 3600
+    tool = ToolFactory()
+    batch = counters._Batch()
+    for _ in range(5):
+        batch.add(Hit.IMPRESSION, tool.pk, VISITOR, timezone.now())
+    applied = counters._store_in_redis
+
+    def reply_lost(client, hits):
+        applied(client, hits)
+        raise redis.TimeoutError("Timeout reading from socket")
+
+    monkeypatch.setattr(counters, "_store_in_redis", reply_lost)
+    batch.send()
+    # Kept to send again, and not added to PostgreSQL, where it would count twice.
+    assert not DailyCount.objects.exists()
+    monkeypatch.setattr(counters, "_store_in_redis", applied)
+    batch.add(Hit.CLICK, tool.pk, VISITOR, timezone.now())
+    batch.send()  # the unanswered batch again (a no-op now), then the new one
+    batch.send()  # nothing left to send
+    counters.flush()
+    assert today_counts(tool) == (5, 1)
+    assert today_visitors(tool) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_a_hung_redis_sends_new_batches_to_postgresql_and_counts_them_once(settings):
+    tool = ToolFactory()
+    with throwaway_redis() as server:
+        settings.BADGES_COUNTER_REDIS_URL = server.url
+        counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+        server.freeze()
+        try:
+            started = time.monotonic()
+            counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+            counters.record_hit(Hit.CLICK, tool.pk, VISITOR)
+            assert time.monotonic() - started < 3  # bounded by the client's timeouts
+        finally:
+            server.thaw()
+        assert today_counts(tool) == (1, 1)  # the two sent while it hung, in PostgreSQL
+        counters.flush()
+    assert today_counts(tool) == (2, 1)
+    assert today_visitors(tool) == (1, 1)
+
+
+@pytest.mark.django_db
 def test_batched_hits_reach_redis_from_the_background_within_the_interval(redis_counts, settings):
     settings.BADGES_BATCH_SECONDS = 1
     tool = ToolFactory()
+    batch = counters._Batch()
     for _ in range(30):
-        counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+        batch.add(Hit.IMPRESSION, tool.pk, VISITOR, timezone.now())
     key = counters.live_key("impression", timezone.now().date())
     deadline = time.monotonic() + 10
     while redis_counts.hget(key, str(tool.pk)) != b"30" and time.monotonic() < deadline:
