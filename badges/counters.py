@@ -14,8 +14,9 @@ Each batch is one script that Redis applies whole and at most once (it carries a
 Redis remembers for ten minutes), so no failure counts a hit twice. A batch goes to
 PostgreSQL instead only when Redis cannot have received it: it was never sent, and Redis
 does not answer a PING now. A batch Redis took without answering (hung, or the connection
-broke) is kept and sent again with its marker until Redis answers; a process that exits
-before then loses it, and says so in the log.
+broke) is kept and sent again with its marker until Redis answers, for at most a minute
+of tries; one given up, or still unanswered when its process exits, is lost, and the log
+says how many hits.
 
 Without Redis each hit appends a ``PendingHit`` row at once; inserts never wait on each
 other the way ``UPDATE ... SET n = n + 1`` on one row would.
@@ -113,6 +114,9 @@ return 1
 # How long Redis remembers a batch it applied: a resend comes within seconds of Redis
 # answering again.
 BATCH_MARKER_SECONDS = 600
+# A batch Redis takes without answering is sent again each interval; after this many tries
+# (a Redis that answers PING but never a script) it is given up, with an error in the log.
+MAX_ATTEMPTS = 60
 VISITOR_PERSON = b"sos.badge.visit"
 HOUR = datetime.timedelta(hours=1)
 # Visitors this process has passed on in the current hour, so a reloading client costs one
@@ -138,9 +142,9 @@ class Hits:
     raw: RawCounts = field(default_factory=Counter)
     visits: set[Visit] = field(default_factory=set)
     marker: str = field(default_factory=lambda: f"{BATCH_PREFIX}:{uuid.uuid4().hex}")
-    # Sent to Redis at least once without hearing back: Redis may hold it already, so it
-    # may only ever be sent there again (with its marker), never to PostgreSQL.
-    sent: bool = False
+    # Sends to Redis without hearing back. Once sent, Redis may hold it already, so it may
+    # only ever be sent there again (with its marker), never to PostgreSQL.
+    attempts: int = 0
 
 
 class _Batch:
@@ -183,7 +187,16 @@ class _Batch:
             with self._lock:
                 taken, self._taking = self._taking, Hits()
             batches = [*self._unanswered, *([taken] if taken.raw else [])]
-            self._unanswered = _store(batches) if batches else []
+            self._unanswered = []
+            for batch in _store(batches) if batches else []:
+                if batch.attempts < MAX_ATTEMPTS:
+                    self._unanswered.append(batch)
+                else:
+                    logger.error(
+                        "giving up %d badge hits: Redis took them %d times without answering",
+                        batch.raw.total(),
+                        batch.attempts,
+                    )
 
     def _send_every_interval(self) -> None:
         while True:
@@ -202,7 +215,7 @@ class _Batch:
             logger.error("exiting with %d badge hits Redis never confirmed; not counted", lost)
 
     def pending(self) -> Hits:
-        """What is being taken now (for tests and the log)."""
+        """The hits taken since the last send."""
         return self._taking
 
 
@@ -271,7 +284,7 @@ def _store(batches: list[Hits]) -> list[Hits]:
             logger.warning("Redis unavailable for badge counts (%s)", error)
         else:
             for index, batch in enumerate(batches):
-                batch.sent = True
+                batch.attempts += 1
                 try:
                     _store_in_redis(client, batch)
                 except REDIS_FAILURES as error:
@@ -282,7 +295,7 @@ def _store(batches: list[Hits]) -> list[Hits]:
             else:
                 return []
     for batch in batches:
-        if batch.sent:
+        if batch.attempts:
             unanswered.append(batch)
             continue
         try:

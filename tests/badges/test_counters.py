@@ -251,6 +251,31 @@ def test_a_batch_redis_applied_without_answering_is_resent_and_counted_once(
 
 
 @pytest.mark.django_db
+def test_a_batch_redis_never_answers_is_given_up_after_its_tries_and_logged(
+    redis_counts, settings, monkeypatch, caplog
+):
+    settings.BADGES_BATCH_SECONDS = 3600
+    monkeypatch.setattr(counters, "MAX_ATTEMPTS", 3)
+    tool = ToolFactory()
+    batch = counters._Batch()
+
+    def no_answer(client, hits):
+        raise redis.TimeoutError("Timeout reading from socket")
+
+    monkeypatch.setattr(counters, "_store_in_redis", no_answer)
+    for _ in range(4):
+        batch.add(Hit.IMPRESSION, tool.pk, VISITOR, timezone.now())
+    for _ in range(3):
+        batch.send()
+    assert "giving up 4 badge hits: Redis took them 3 times" in caplog.text
+    monkeypatch.undo()
+    batch.add(Hit.CLICK, tool.pk, VISITOR, timezone.now())
+    batch.send()
+    counters.flush()
+    assert today_counts(tool) == (0, 1)
+
+
+@pytest.mark.django_db
 def test_a_hung_redis_sends_new_batches_to_postgresql_and_counts_them_once(settings):
     tool = ToolFactory()
     with throwaway_redis() as server:
