@@ -65,7 +65,7 @@ def prepare() -> None:
 
 
 PROBE = """
-import json, os, re, django
+import json, os, re, time, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shiporskip.settings")
 django.setup()
 from django.db import connection
@@ -86,7 +86,7 @@ counts = {}
 for path in json.loads(os.environ["PROBE_PATHS"]) + list(paths.values()):
     client.get(path)
     # Counted uncached, as the uncached rows are measured: a URL the page cache never saw.
-    uncached = path + ("&" if "?" in path else "?") + "uncached=probe"
+    uncached = path + ("&" if "?" in path else "?") + f"uncached=probe{time.time()}"
     with CaptureQueriesContext(connection) as queries:
         status = client.get(uncached).status_code
     counts[path] = [status, len(queries)]
@@ -122,16 +122,31 @@ def probe(url: str, paths: list[str]) -> dict:
     return json.loads(output.stdout.split("PROBE ", 1)[1])
 
 
-# A parameter of its own on every request: the page cache keys pages by their full URL.
+# A parameter of its own on every request, never repeated by another thread or run (an
+# unseeded math.random gave every run the same URLs, so a page kept for 10 minutes was a
+# cache hit from the second round on): the page cache keys pages by their full URL.
+# And a connection of its own: over kept-alive connections, how wrk's 8 happened to land
+# on the 2 workers (7 and 1 as easily as 4 and 4) decided a run's p50 more than the page
+# did, and the same code measured anywhere from 1.0x to 2.0x between runs. Readers arrive
+# on connections of their own too.
 UNCACHED_SCRIPT = """
-local counter = 0
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
 init = function(args)
-  prefix = tostring(math.random(1, 1000000000))
+  prefix = os.time() .. "." .. thread_id
+  counter = 0
 end
 request = function()
   counter = counter + 1
   local separator = string.find(wrk.path, "?", 1, true) and "&" or "?"
-  return wrk.format(nil, wrk.path .. separator .. "uncached=" .. prefix .. "." .. counter)
+  return wrk.format(
+    nil,
+    wrk.path .. separator .. "uncached=" .. prefix .. "." .. counter,
+    {["Connection"] = "close"}
+  )
 end
 """
 
