@@ -8,15 +8,24 @@ in-process, sending each hit on the request path (a Lua script per hit) was 100 
 250 us badge, and each hit was a script for Redis to run as well; a batch is one
 script a second per process whatever the traffic. A process that is stopped (SIGTERM,
 gunicorn's recycling, a deploy) sends what it holds on its way out; one that is killed
-outright (SIGKILL, out of memory) loses at most its last second of hits.
+outright (SIGKILL, out of memory) loses the hits it has not sent, at most a second's
+(more only while Redis is not answering, below).
 
-Each batch is one script that Redis applies whole and at most once (it carries a marker
-Redis remembers for ten minutes), so no failure counts a hit twice. A batch goes to
-PostgreSQL instead only when Redis cannot have received it: it was never sent, and Redis
-does not answer a PING now. A batch Redis took without answering (hung, or the connection
-broke) is kept and sent again with its marker until Redis answers, for at most a minute
-of tries; one given up, or still unanswered when its process exits, is lost, and the log
-says how many hits.
+Redis applies each batch at most once: the script first records the batch's marker in a
+sorted set kept without expiry (so eviction cannot forget it; flushes drop markers older
+than twenty minutes) and does nothing if it was there. A batch goes to PostgreSQL instead
+only when Redis cannot have applied it: Redis did not answer a PING, or answered the
+script with an error (a script stops at its first refused write), and no earlier send of
+the batch went unanswered. A batch sent without an answer (Redis hung, the connection
+broke) may be in Redis already, so it is kept and sent to Redis again each interval, for
+at most ten minutes; a batch given up then, or still held when its process exits, may not
+have been counted, and the log says how many hits. While one is held, new batches still
+go to Redis or PostgreSQL as above. Each process also remembers the visitors it sent this
+hour, including those in a batch that was lost: such a visitor is not counted again that
+hour by this process, so the visitor figure errs low.
+
+``BADGES_BATCH_SECONDS=0`` sends each hit from its request, waiting on Redis (a PING and
+the script) every time: for the test process, not for production.
 
 Without Redis each hit appends a ``PendingHit`` row at once; inserts never wait on each
 other the way ``UPDATE ... SET n = n + 1`` on one row would.
@@ -26,9 +35,9 @@ first hit of that kind on that tool in this clock hour (UTC). A visitor is a key
 the client's address (the /64 for IPv6, where one subscriber holds the whole block); the
 User-Agent is left out on purpose, since whoever wants to inflate a count can change it on
 every request. Behind one office NAT, colleagues count as one visitor an hour: the figure
-errs low, never high. In Redis a small script sets a "seen" key (``SET NX``, expiring when
-its hour is over) and counts the visitor only if the key was new, so workers and servers
-agree on who is first; each process sends a visitor only once an hour. Under memory
+errs low, never high. In Redis the batch script sets a "seen" key (``SET NX``, expiring an
+hour after its hour is over, so a batch sent late still finds it) and counts the visitor
+only if the key was new, so workers and servers agree on who is first. Under memory
 pressure Redis may evict a "seen" key early (they are the only badge keys with a TTL),
 which can count a visitor twice in an hour, never drop a hit. Without Redis, a
 ``SeenVisitor`` row is inserted with ``ON CONFLICT DO NOTHING`` in the same statement as
@@ -73,13 +82,14 @@ from django.utils import timezone
 from badges.models import FIGURES, DailyCount, FlushedBatch, Hit, PendingHit, SeenVisitor
 from core.cache import REDIS_FAILURES, redis_client
 from core.clientip import client_ip
+from core.watchdog import deadline
 
 logger = logging.getLogger(__name__)
 
 LIVE_PREFIX = "sos:badges:hits"
 FLUSHING_PREFIX = "sos:badges:flushing"
 SEEN_PREFIX = "sos:badges:seen"
-BATCH_PREFIX = "sos:badges:batch"
+APPLIED_BATCHES = "sos:badges:applied-batches"
 # A live hash per measure and day: "impression" and "click" count every request (the names
 # hashes had before visitors were told apart, so a flush across an upgrade stays exact),
 # the "-visitor" ones count each visitor once per tool per hour.
@@ -92,14 +102,16 @@ MEASURES = {
 FIGURE_OF_MEASURE = {measure: FIGURES[key] for key, measure in MEASURES.items()}
 # Hits, as the flush reports them: every request once, not its visitor figure as well.
 RAW_FIGURES = {figure for (_, raw), figure in FIGURES.items() if raw}
-# One batch, applied whole or not at all, and at most once: a batch whose reply was lost is
-# sent again with the same marker and then changes nothing.
-# KEYS[1]: the batch's marker. ARGV[1]: n, how many raw counts. For i = 1..n: KEYS[1 + i]
-# a raw hash, ARGV[2i] its field (a tool id), ARGV[2i + 1] the hits. Then for each new
-# visitor j: KEYS[n + 2j] the visitor hash, KEYS[n + 2j + 1] the "seen" key,
-# ARGV[2n + 2j] the tool id, ARGV[2n + 2j + 1] the seconds the "seen" key lives.
+# One batch, applied at most once: a batch whose reply was lost is sent again with the same
+# marker and then changes nothing. The markers live in one sorted set (score: when applied)
+# with no expiry, so eviction under memory pressure cannot forget one; flushes prune it.
+# KEYS[1]: that set. ARGV[1]: n, how many raw counts. For i = 1..n: KEYS[1 + i] a raw
+# hash, ARGV[2i] its field (a tool id), ARGV[2i + 1] the hits. Then for each new visitor j:
+# KEYS[n + 2j] the visitor hash, KEYS[n + 2j + 1] the "seen" key, ARGV[2n + 2j] the tool
+# id, ARGV[2n + 2j + 1] the seconds the "seen" key lives. Last, ARGV: the batch's marker
+# and the time (Unix seconds).
 BATCH_SCRIPT = """
-if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[#ARGV]) then return 0 end
+if redis.call('ZADD', KEYS[1], 'NX', ARGV[#ARGV], ARGV[#ARGV - 1]) == 0 then return 0 end
 local n = tonumber(ARGV[1])
 for i = 1, n do
     redis.call('HINCRBY', KEYS[1 + i], ARGV[2 * i], ARGV[2 * i + 1])
@@ -111,17 +123,20 @@ for j = 1, (#KEYS - 1 - n) / 2 do
 end
 return 1
 """
-# How long Redis remembers a batch it applied: a resend comes within seconds of Redis
-# answering again.
-BATCH_MARKER_SECONDS = 600
-# A batch Redis takes without answering is sent again each interval; after this many tries
-# (a Redis that answers PING but never a script) it is given up, with an error in the log.
-MAX_ATTEMPTS = 60
+# A batch Redis may hold (sent, no reply) is sent again each interval for at most this
+# long, then given up with an error in the log; markers are kept twice as long.
+HOLD_SECONDS = 600
+BATCH_MARKER_SECONDS = 2 * HOLD_SECONDS
+# A "seen" key outlives its hour by this much, so a visit sent late (a batch held while
+# Redis was away) still finds the key another process set for that hour.
+SEEN_MARGIN_SECONDS = 3600
 VISITOR_PERSON = b"sos.badge.visit"
 HOUR = datetime.timedelta(hours=1)
 # Visitors this process has passed on in the current hour, so a reloading client costs one
 # set lookup; past this many the memory is dropped (Redis still knows who was first).
 SENT_VISITORS_MAX = 100_000
+# How long a stopping worker waits for a send in flight (gunicorn's graceful timeout is 20 s).
+EXIT_WAIT_SECONDS = 5
 # Serialises flushes (two cron runs overlapping) without touching request traffic.
 FLUSH_LOCK_ID = 0x5B4D6E
 
@@ -141,10 +156,10 @@ class Hits:
 
     raw: RawCounts = field(default_factory=Counter)
     visits: set[Visit] = field(default_factory=set)
-    marker: str = field(default_factory=lambda: f"{BATCH_PREFIX}:{uuid.uuid4().hex}")
-    # Sends to Redis without hearing back. Once sent, Redis may hold it already, so it may
-    # only ever be sent there again (with its marker), never to PostgreSQL.
-    attempts: int = 0
+    marker: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # When a send got no answer (a timeout, a broken connection): Redis may hold it, so
+    # from then on it may only be sent there again, with its marker, never to PostgreSQL.
+    unanswered_since: float | None = None
 
 
 class _Batch:
@@ -188,14 +203,21 @@ class _Batch:
                 taken, self._taking = self._taking, Hits()
             batches = [*self._unanswered, *([taken] if taken.raw else [])]
             self._unanswered = []
-            for batch in _store(batches) if batches else []:
-                if batch.attempts < MAX_ATTEMPTS:
+            try:
+                held = _store(batches) if batches else []
+            except Exception:
+                # Nothing is known to be stored: keep every batch for the next send.
+                self._unanswered = batches
+                raise
+            for batch in held:
+                if time.monotonic() - batch.unanswered_since < HOLD_SECONDS:
                     self._unanswered.append(batch)
                 else:
                     logger.error(
-                        "giving up %d badge hits: Redis took them %d times without answering",
+                        "giving up %d badge hits Redis has not confirmed for %d s; they may "
+                        "not have been counted",
                         batch.raw.total(),
-                        batch.attempts,
+                        HOLD_SECONDS,
                     )
 
     def _send_every_interval(self) -> None:
@@ -210,9 +232,18 @@ class _Batch:
                 connections.close_all()
 
     def send_at_exit(self) -> None:
+        # A send stuck on a hung database must not hold the exit until the arbiter kills.
+        if not self._send_lock.acquire(timeout=EXIT_WAIT_SECONDS):
+            logger.error("exiting while a badge batch is still being sent; its hits are lost")
+            return
+        self._send_lock.release()
         self.send()
-        if lost := sum(batch.raw.total() for batch in self._unanswered):
-            logger.error("exiting with %d badge hits Redis never confirmed; not counted", lost)
+        if held := sum(batch.raw.total() for batch in self._unanswered):
+            logger.error(
+                "exiting with %d badge hits Redis has not confirmed; they may not have been "
+                "counted",
+                held,
+            )
 
     def pending(self) -> Hits:
         """The hits taken since the last send."""
@@ -269,47 +300,50 @@ def send_pending() -> None:
 
 
 def _store(batches: list[Hits]) -> list[Hits]:
-    """Store each batch exactly once; returns those Redis took without answering.
+    """Store each batch exactly once; returns those Redis may hold without having said so.
 
-    A batch goes to PostgreSQL only when Redis cannot have received it: it was never sent,
-    and Redis does not answer a PING now.
+    A batch goes to PostgreSQL only when Redis cannot have applied it: Redis was not asked
+    (it did not answer a PING), or refused it with an error, and no earlier send of it went
+    unanswered.
     """
     url = counter_url()
-    unanswered: list[Hits] = []
-    if url:
-        client = redis_client(url)
+    client = redis_client(url) if url else None
+    if client is not None:
         try:
             client.ping()
         except REDIS_FAILURES as error:
             logger.warning("Redis unavailable for badge counts (%s)", error)
-        else:
-            for index, batch in enumerate(batches):
-                batch.attempts += 1
-                try:
-                    _store_in_redis(client, batch)
-                except REDIS_FAILURES as error:
-                    logger.warning("Redis did not answer a badge batch; kept to resend (%s)", error)
-                    unanswered.append(batch)
-                    batches = batches[index + 1 :]
-                    break
-            else:
-                return []
+            client = None
+    held: list[Hits] = []
     for batch in batches:
-        if batch.attempts:
-            unanswered.append(batch)
+        if client is not None:
+            try:
+                _store_in_redis(client, batch)
+                continue
+            except redis.ResponseError as error:
+                # An error reply: the script stopped at its first write (out of memory, a
+                # read-only replica), so Redis did not apply the batch.
+                logger.warning("Redis refused a badge batch (%s)", error)
+            except REDIS_FAILURES as error:
+                logger.warning("Redis did not answer a badge batch; kept to resend (%s)", error)
+                batch.unanswered_since = batch.unanswered_since or time.monotonic()
+                client = None  # the batches after this one are not sent to it this time
+        if batch.unanswered_since is not None:
+            held.append(batch)
             continue
         try:
-            _store_in_postgresql(batch)
+            with deadline(settings.DB_REQUEST_DEADLINE_SECONDS):
+                _store_in_postgresql(batch)
         except DatabaseError:
             logger.exception(
                 "%d badge hits were not counted: Redis and PostgreSQL both failed",
                 batch.raw.total(),
             )
-    return unanswered
+    return held
 
 
 def _store_in_redis(client: redis.Redis, batch: Hits) -> None:
-    keys, args = [batch.marker], [len(batch.raw)]
+    keys, args = [APPLIED_BATCHES], [len(batch.raw)]
     for (kind, day, tool_id), hits in batch.raw.items():
         keys.append(live_key(MEASURES[kind, True], day))
         args += [tool_id, hits]
@@ -319,9 +353,15 @@ def _store_in_redis(client: redis.Redis, batch: Hits) -> None:
             live_key(MEASURES[kind, False], hour.date()),
             f"{SEEN_PREFIX}:{kind}:{hour:%Y%m%d%H}:{tool_id}:{who}",
         ]
-        # At least a second: a visit from an hour just over still needs its key set once.
-        args += [tool_id, max(1, int((hour + HOUR - now).total_seconds()))]
-    client.eval(BATCH_SCRIPT, len(keys), *keys, *args, BATCH_MARKER_SECONDS)
+        seconds_left = int((hour + HOUR - now).total_seconds())
+        args += [tool_id, max(0, seconds_left) + SEEN_MARGIN_SECONDS]
+    client.eval(BATCH_SCRIPT, len(keys), *keys, *args, batch.marker, int(now.timestamp()))
+
+
+def forget_applied_batches(client: redis.Redis) -> None:
+    """Markers of batches applied long enough ago that none can be sent again."""
+    oldest = int(timezone.now().timestamp()) - BATCH_MARKER_SECONDS
+    client.zremrangebyscore(APPLIED_BATCHES, "-inf", f"({oldest}")
 
 
 def _store_in_postgresql(batch: Hits) -> None:
@@ -377,6 +417,7 @@ def flush() -> dict[str, int]:
                         if figure in RAW_FIGURES
                     )
             client.delete(key)
+        forget_applied_batches(client)
     SeenVisitor.objects.expired().delete()
     # Batch records only guard against a crash between commit and delete; a day is plenty.
     FlushedBatch.objects.filter(flushed_at__lt=timezone.now() - datetime.timedelta(days=1)).delete()

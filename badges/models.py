@@ -116,6 +116,9 @@ class DailyCount(models.Model):
             SELECT batch.tool_id, batch.day, {", ".join(f"batch.{name}" for name in figures)}
             FROM (VALUES {values}) AS batch (tool_id, day, {columns})
             JOIN {tool_table} AS tool ON tool.id = batch.tool_id
+            -- One order for every writer (flushes, workers adding a batch): rows locked in
+            -- the same order cannot deadlock.
+            ORDER BY batch.tool_id, batch.day
             ON CONFLICT (tool_id, day) DO UPDATE SET {updates}
         """  # noqa: S608 -- table and column names come from model metadata; values are parameters
         with connection.cursor() as cursor:
@@ -220,6 +223,7 @@ class SeenVisitorQuerySet(models.QuerySet):
             SELECT visit.hour, visit.tool_id, visit.kind, visit.visitor
             FROM (VALUES {values}) AS visit (hour, tool_id, kind, visitor)
             JOIN {tool_table} AS tool ON tool.id = visit.tool_id
+            ORDER BY visit.hour, visit.tool_id, visit.kind, visit.visitor
             ON CONFLICT DO NOTHING
             RETURNING kind, hour, tool_id
         """  # noqa: S608 -- table names come from model metadata; values are parameters

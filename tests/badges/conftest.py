@@ -1,6 +1,7 @@
 import pytest
 import redis
 
+from badges import counters
 from tests.server import redis_url
 
 
@@ -8,6 +9,8 @@ from tests.server import redis_url
 def fresh_badge_state(settings):
     """Each test counts hits in PostgreSQL (the root conftest leaves the badge caches cold)."""
     settings.BADGES_COUNTER_REDIS_URL = ""
+    # And with no visitors remembered or batches held by this process from earlier tests.
+    counters._batch._reset()
 
 
 @pytest.fixture

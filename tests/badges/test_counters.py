@@ -5,6 +5,7 @@ import datetime
 import time
 import urllib.request
 from io import StringIO
+from unittest.mock import Mock
 
 import pytest
 import redis
@@ -64,12 +65,18 @@ def test_redis_counts_are_added_to_the_stored_day(redis_counts):
     assert today_visitors(tool) == (4, 2)
     assert today_counts(other) == (1, 0)
     assert today_visitors(other) == (1, 0)
-    # Only the "seen" keys stay, until their hour is over, and the batches' markers.
-    left = list(redis_counts.scan_iter("sos:badges:*"))
-    assert left and all(key.startswith((b"sos:badges:seen:", b"sos:badges:batch:")) for key in left)
-    assert all(0 < redis_counts.ttl(key) <= 3600 for key in left)
+    # Only the "seen" keys stay, until an hour after theirs is over, and the markers of the
+    # batches applied, which flushes drop once no batch can be sent again.
+    seen = list(redis_counts.scan_iter("sos:badges:seen:*"))
+    assert seen and all(0 < redis_counts.ttl(key) <= 7200 for key in seen)
+    assert set(redis_counts.scan_iter("sos:badges:*")) == {*seen, counters.APPLIED_BATCHES.encode()}
+    old_marker = int(timezone.now().timestamp()) - counters.BATCH_MARKER_SECONDS - 1
+    redis_counts.zadd(counters.APPLIED_BATCHES, {"long-ago": old_marker})
+    recent = redis_counts.zcard(counters.APPLIED_BATCHES) - 1
     counters.flush()
     assert today_counts(tool) == (17, 2)
+    assert redis_counts.zcard(counters.APPLIED_BATCHES) == recent
+    assert redis_counts.zscore(counters.APPLIED_BATCHES, "long-ago") is None
 
 
 @pytest.mark.django_db
@@ -251,23 +258,55 @@ def test_a_batch_redis_applied_without_answering_is_resent_and_counted_once(
 
 
 @pytest.mark.django_db
-def test_a_batch_redis_never_answers_is_given_up_after_its_tries_and_logged(
+def test_a_batch_lost_before_redis_applied_it_is_resent_and_counted(
+    redis_counts, settings, monkeypatch
+):
+    settings.BADGES_BATCH_SECONDS = 3600
+    tool = ToolFactory()
+    batch = counters._Batch()
+    for _ in range(5):
+        batch.add(Hit.IMPRESSION, tool.pk, VISITOR, timezone.now())
+    monkeypatch.setattr(
+        counters, "_store_in_redis", Mock(side_effect=redis.ConnectionError("reset by peer"))
+    )
+    batch.send()
+    assert not DailyCount.objects.exists()  # held for Redis, not added to PostgreSQL
+    monkeypatch.undo()
+    batch.send()
+    counters.flush()
+    assert today_counts(tool) == (5, 0)
+    assert today_visitors(tool) == (1, 0)
+
+
+@pytest.mark.django_db
+def test_a_batch_redis_refuses_with_an_error_goes_to_postgresql(redis_counts, monkeypatch):
+    tool = ToolFactory()
+    refused = redis.ResponseError("OOM command not allowed when used memory > 'maxmemory'")
+    monkeypatch.setattr(counters, "_store_in_redis", Mock(side_effect=refused))
+    counters.record_hit(Hit.IMPRESSION, tool.pk, VISITOR)
+    counters.record_hit(Hit.CLICK, tool.pk, VISITOR)
+    assert today_counts(tool) == (1, 1)
+    assert today_visitors(tool) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_a_batch_redis_never_answers_is_given_up_after_a_while_and_logged(
     redis_counts, settings, monkeypatch, caplog
 ):
     settings.BADGES_BATCH_SECONDS = 3600
-    monkeypatch.setattr(counters, "MAX_ATTEMPTS", 3)
     tool = ToolFactory()
     batch = counters._Batch()
-
-    def no_answer(client, hits):
-        raise redis.TimeoutError("Timeout reading from socket")
-
-    monkeypatch.setattr(counters, "_store_in_redis", no_answer)
+    monkeypatch.setattr(
+        counters, "_store_in_redis", Mock(side_effect=redis.TimeoutError("Timeout reading"))
+    )
     for _ in range(4):
         batch.add(Hit.IMPRESSION, tool.pk, VISITOR, timezone.now())
-    for _ in range(3):
-        batch.send()
-    assert "giving up 4 badge hits: Redis took them 3 times" in caplog.text
+    batch.send()
+    batch.send()
+    assert "giving up" not in caplog.text  # held, within its time
+    monkeypatch.setattr(counters, "HOLD_SECONDS", 0)
+    batch.send()
+    assert "giving up 4 badge hits" in caplog.text
     monkeypatch.undo()
     batch.add(Hit.CLICK, tool.pk, VISITOR, timezone.now())
     batch.send()
