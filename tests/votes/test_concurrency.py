@@ -12,6 +12,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connection
 
 from tests.factories import ToolFactory, cast_votes
 from tests.server import gunicorn
@@ -147,10 +148,15 @@ def test_kept_counts_equal_a_full_recount_after_concurrent_votes_changes_and_dis
 
     def editor(action):
         def run():
-            batch = Vote.objects.filter(voter__in=Vote.objects.values("voter")[:15])
-            if action == "discard":
-                return discard_votes(votes=batch, reason="concurrency test")
-            return restore_votes(votes=Vote.objects.all())
+            try:
+                batch = Vote.objects.filter(voter__in=Vote.objects.values("voter")[:15])
+                if action == "discard":
+                    return discard_votes(votes=batch, reason="concurrency test")
+                return restore_votes(votes=Vote.objects.all())
+            finally:
+                # This pool thread's own connection: left open, it would keep the test
+                # database from being dropped at the end of the run.
+                connection.close()
 
         return run
 
