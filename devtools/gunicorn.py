@@ -80,3 +80,13 @@ def serve(
             yield base_url
         finally:
             stop(process, timeout=15)
+            _report_tracebacks(errors)
+
+
+def _report_tracebacks(errors) -> None:
+    """Repeat the server's log on stderr if it holds a traceback: a test that then fails on
+    a 500 shows why (pytest prints a failed test's captured stderr), instead of a bare code."""
+    errors.seek(0)
+    log = errors.read().decode(errors="replace")
+    if "Traceback" in log:
+        sys.stderr.write(f"--- gunicorn's log held a traceback ---\n{log[-20000:]}\n")
